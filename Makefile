@@ -1,0 +1,63 @@
+# edgeppo: `make build` leaves bin/edgeppo; `make test` runs every test; `make bench` the JMH benchmarks;
+# `make run` the main job (a short simulation with its plot) on the embedded defaults.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+# Maven is pinned through the Maven Wrapper. Its properties are written here, not committed, so the
+# download address comes from Maven's own defaults; version and checksum are the pin.
+MAVEN_VERSION := 3.9.16
+MAVEN_SHA256  := 5af3b743dd8b876b5c45da33b676251e5f1687712644abb4ee519ca56e1d89ce
+WRAPPER_PROPS := .mvn/wrapper/maven-wrapper.properties
+
+JAVA_HOME := $(shell tools/find-jdk25.sh)
+ifeq ($(JAVA_HOME),)
+$(error no JDK 25 found; see the message above)
+endif
+export JAVA_HOME
+MVN := ./mvnw -B -q
+# nvcc builds the fatbin; NVCC= picks an older toolkit for older edge drivers (see README).
+NVCC ?= nvcc
+export NVCC
+
+.PHONY: build test bench run native kernels bindings wrapper clean
+
+$(WRAPPER_PROPS):
+	@mkdir -p $(dir $@)
+	@{ echo "wrapperVersion=3.3.4"; echo "distributionType=only-script"; \
+	   echo "distributionUrl=$$(tools/maven-central-url.sh)/org/apache/maven/apache-maven/$(MAVEN_VERSION)/apache-maven-$(MAVEN_VERSION)-bin.zip"; \
+	   echo "distributionSha256Sum=$(MAVEN_SHA256)"; } > $@.tmp && mv $@.tmp $@
+
+wrapper: $(WRAPPER_PROPS)
+
+native:
+	$(MAKE) -C native
+
+kernels:
+	$(MAKE) -C cuda-kernels
+
+bindings:
+	bindings/generate.sh
+
+build: $(WRAPPER_PROPS) native kernels
+	$(MVN) -DskipTests package
+	@mkdir -p bin
+	@sed -e "s|@EDGEPPO_HOME@|$(CURDIR)|" tools/edgeppo-launcher.sh > bin/edgeppo.tmp && chmod +x bin/edgeppo.tmp && mv bin/edgeppo.tmp bin/edgeppo
+	@echo "built bin/edgeppo (JDK: $(JAVA_HOME))"
+
+test: $(WRAPPER_PROPS) native kernels
+	./mvnw -B test
+
+bench: build
+	$(MVN) -DskipTests install
+	cd benchmarks && ../mvnw -B -q -DskipTests package && \
+	  $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -Dedgeppo.native.dir=$(CURDIR)/native/build \
+	    -jar target/benchmarks.jar $(JMH_ARGS)
+
+run: build
+	bin/edgeppo simulate --feedbacks 20000 --plot target/simulate.png
+
+clean:
+	-./mvnw -B -q clean
+	$(MAKE) -C native clean
+	$(MAKE) -C cuda-kernels clean
+	rm -rf bin benchmarks/target

@@ -1,0 +1,64 @@
+package dev.edgeppo.ppo;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** All parameters of actor, log_std and critic in one flat float array laid out by {@link ParamLayout}. */
+public final class PolicyParams {
+  private final ParamLayout layout;
+  private final float[] data;
+
+  public PolicyParams(ParamLayout layout) {
+    this(layout, new float[layout.size()]);
+  }
+
+  public PolicyParams(ParamLayout layout, float[] data) {
+    if (data.length != layout.size())
+      throw new IllegalArgumentException("parameter array has " + data.length + " floats, layout needs " + layout.size());
+    this.layout = layout;
+    this.data = data;
+  }
+
+  public ParamLayout layout() { return layout; }
+  /** The live array: backends update it in place. */
+  public float[] data() { return data; }
+
+  public PolicyParams copy() { return new PolicyParams(layout, data.clone()); }
+
+  public float[] tensorCopy(String name) {
+    ParamLayout.Tensor t = layout.tensor(name);
+    return Arrays.copyOfRange(data, t.offset(), t.offset() + t.size());
+  }
+
+  public void setTensor(String name, float[] values) {
+    ParamLayout.Tensor t = layout.tensor(name);
+    if (values.length != t.size())
+      throw new IllegalArgumentException(name + " needs " + t.size() + " values, got " + values.length);
+    System.arraycopy(values, 0, data, t.offset(), t.size());
+  }
+
+  /**
+   * SPEC §2's initialisation: orthogonal weights (gain √2 on hidden layers, 0.01 on the actor's
+   * output, 1 on the critic's), zero biases, log_std = ln(initialStd). Seeded: same seed, same numbers.
+   */
+  public static PolicyParams initialise(int hidden, double initialStd, long seed) {
+    ParamLayout l = ParamLayout.of(hidden);
+    PolicyParams p = new PolicyParams(l);
+    SplittableRandom rng = new SplittableRandom(seed);
+    double s2 = Math.sqrt(2.0);
+    Orthogonal.fill(p.data, l.actor0W, s2, rng);
+    Orthogonal.fill(p.data, l.actor2W, s2, rng);
+    Orthogonal.fill(p.data, l.actor4W, 0.01, rng);
+    Orthogonal.fill(p.data, l.critic0W, s2, rng);
+    Orthogonal.fill(p.data, l.critic2W, s2, rng);
+    Orthogonal.fill(p.data, l.critic4W, 1.0, rng);
+    float ls = (float) Math.log(initialStd);
+    Arrays.fill(p.data, l.logStd.offset(), l.logStd.offset() + l.logStd.size(), ls);
+    return p;
+  }
+
+  public boolean allFinite() {
+    for (float v : data) if (!Float.isFinite(v)) return false;
+    return true;
+  }
+}

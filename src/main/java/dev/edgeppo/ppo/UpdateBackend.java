@@ -1,0 +1,17 @@
+package dev.edgeppo.ppo;
+
+/**
+ * Runs one PPO update of SPEC §2 (GAE, optional advantage normalisation, K epochs of clipped-surrogate
+ * loss, gradient clipping, Adam, the guards) on some hardware. Parameters and Adam state are updated in
+ * place. Implementations: {@link CpuBackend} (the reference), the CUDA backend and its host emulation.
+ * An instance is used by one thread at a time.
+ */
+public interface UpdateBackend extends AutoCloseable {
+  /** Short name as the command line takes it: cpu, cuda, cuda-host. */
+  String name();
+
+  UpdateMetrics update(PolicyParams params, AdamState adam, RolloutBatch batch, Hyperparameters hp);
+
+  @Override
+  default void close() {}
+}
