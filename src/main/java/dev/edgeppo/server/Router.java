@@ -142,6 +142,7 @@ final class Router {
     out.put("mode", core.options().mode().name().toLowerCase());
     out.put("hyperparameters", l.hyperparameters());
     out.put("last_update", l.lastMetrics());
+    out.put("training", core.isTraining());
     out.put("buffered", core.buffered());
     out.put("pending", core.pending());
     out.put("expired", core.expired());
