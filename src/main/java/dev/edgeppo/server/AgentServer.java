@@ -63,17 +63,16 @@ public final class AgentServer implements AutoCloseable {
     long t0 = System.nanoTime();
     Router.Response resp;
     try (ex) {
-      String cl = ex.getRequestHeaders().getFirst("Content-Length");
-      boolean tooLarge = false;
-      byte[] body = new byte[0];
-      if (cl != null && isOver(cl)) {
-        tooLarge = true;
-      } else {
+      long declared = contentLength(ex.getRequestHeaders().getFirst("Content-Length"));
+      boolean tooLarge = declared > Router.MAX_BODY;
+      byte[] body = EMPTY;
+      if (!tooLarge) {
         InputStream in = ex.getRequestBody();
-        body = in.readNBytes(Router.MAX_BODY + 1);
+        // With a declared length, one exact buffer; without (chunked), read at most one byte past the limit.
+        body = declared >= 0 ? in.readNBytes((int) declared) : in.readNBytes(Router.MAX_BODY + 1);
         if (body.length > Router.MAX_BODY) {
           tooLarge = true;
-          body = new byte[0];
+          body = EMPTY;
         }
       }
       resp = router.route(new Router.Request(ex.getRequestMethod(), ex.getRequestURI().getRawPath(),
@@ -88,11 +87,15 @@ public final class AgentServer implements AutoCloseable {
     router.metrics().request(resp.endpoint(), resp.status(), System.nanoTime() - t0);
   }
 
-  private static boolean isOver(String contentLength) {
+  private static final byte[] EMPTY = new byte[0];
+
+  /** -1 when absent; the JDK server itself refuses a malformed length before the handler runs. */
+  private static long contentLength(String header) {
+    if (header == null) return -1;
     try {
-      return Long.parseLong(contentLength.trim()) > Router.MAX_BODY;
+      return Long.parseLong(header.trim());
     } catch (NumberFormatException e) {
-      return false; // the JDK server itself refuses a malformed length
+      return -1;
     }
   }
 

@@ -21,7 +21,10 @@ import java.util.Set;
  * Every refusal is a {@link BadInputException} that says what is wrong.
  */
 final class JsonBody {
+  // Jackson's default buffer pool is per thread; every request runs on a fresh virtual thread, so without a
+  // shared pool each one allocated ~30 KB of fresh parser and generator buffers (measured with JFR).
   static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .recyclerPool(com.fasterxml.jackson.core.util.JsonRecyclerPools.sharedConcurrentDequePool())
       .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(16).maxNumberLength(64).maxStringLength(4096).build())
       .build())
