@@ -1,6 +1,13 @@
 -- wrk script: allocate/feedback pairs on one connection, so that the agent keeps training while
 -- allocate.lua measures. Run with -t1 -c1: each feedback answers the allocation just made.
+-- FEED_DELAY_MS (default 5) paces the requests: 5 ms gives ~100 pairs/s, an update every ~0.3 s;
+-- 0 feeds as fast as the agent answers (then every feedback's journal fsync dominates).
 local id = nil
+local pause = tonumber(os.getenv("FEED_DELAY_MS") or "5")
+
+delay = function()
+  return pause
+end
 wrk.headers["Content-Type"] = "application/json"
 
 request = function()

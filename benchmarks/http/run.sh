@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
-# /allocate latency and throughput of `edgeppo serve --telemetry sim` under wrk, with training running:
-# a second wrk streams allocate/feedback pairs on one connection (an update every 32 pairs) while the
-# first one loads /allocate with CONNECTIONS connections. Needs `make build` and wrk (Debian: apt-get install wrk).
-#   benchmarks/http/run.sh [DURATION=20s] [CONNECTIONS=64] [THREADS=2]
+# /allocate under load from other processes on loopback, with training running, against
+# `edgeppo serve --telemetry sim` (needs `make build`, wrk, and a JDK 25 for Loader.java):
+#  1. a feeder (wrk, 1 connection, pairs.lua) streams allocate/feedback pairs the whole time (about
+#     100 pairs/s; FEED_DELAY_MS=0 for as fast as possible), so the agent journals every feedback and
+#     runs an update every 32 of them;
+#  2. wrk, closed loop, CONNECTIONS connections: throughput at saturation and latency there;
+#  3. Loader.java, open loop at RATE req/s over CONNECTIONS connections: latency at that throughput,
+#     measured from each request's scheduled time (wrk cannot hold a rate).
+# Load generators run under `nice` so that, on a small machine, they do not preempt the agent the way
+# a load from another host would not. Allocations in this benchmark never get feedback, so the pending
+# TTL is 5 s to keep the pending table at the size real traffic (with feedback) keeps it.
+#   benchmarks/http/run.sh [RATE=5000] [CONNECTIONS=64] [SECONDS=20]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-duration=${1:-20s}; connections=${2:-64}; threads=${3:-2}
+rate=${1:-5000}; connections=${2:-64}; seconds=${3:-20}
 port=${EDGEPPO_BENCH_PORT:-18181}
+jdk=$("$root/tools/find-jdk25.sh")
 state=$(mktemp -d)
-trap 'kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; rm -rf "$state"' EXIT
+serve_pid=
+cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null; rm -rf "$state"; }
+trap cleanup EXIT
 
-"$root/bin/edgeppo" serve --telemetry sim --backend cpu --port "$port" --state-dir "$state" --log-level warn \
-  > "$state/serve.out" 2>&1 &
+"$root/bin/edgeppo" serve --telemetry sim --backend cpu --port "$port" --state-dir "$state/dir" --log-level warn \
+  --pending-ttl-seconds 5 > "$state/serve.out" 2>&1 &
 serve_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+updates() { curl -s "http://127.0.0.1:$port/v1/policy" | sed -E 's/.*"updates":([0-9]+).*/\1/'; }
 
-# Warm-up: let the JIT compile the request path before measuring.
-wrk -t"$threads" -c"$connections" -d5s -s "$here/allocate.lua" "http://127.0.0.1:$port/allocate" >/dev/null
-before=$(curl -s "http://127.0.0.1:$port/v1/policy" | sed -E 's/.*"updates":([0-9]+).*/\1/')
-
-wrk -t1 -c1 -d"$duration" -s "$here/pairs.lua" "http://127.0.0.1:$port/" > "$state/pairs.out" &
-pairs_pid=$!
-wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$here/allocate.lua" "http://127.0.0.1:$port/allocate"
-wait "$pairs_pid"
-
-after=$(curl -s "http://127.0.0.1:$port/v1/policy" | sed -E 's/.*"updates":([0-9]+).*/\1/')
-echo "feeder (allocate/feedback pairs on 1 connection):"
-grep -E "Requests/sec" "$state/pairs.out"
-echo "updates during the run: $((after - before))"
+echo "warm-up (10 s)"
+nice -n 10 wrk -t2 -c"$connections" -d10s -s "$here/allocate.lua" "http://127.0.0.1:$port/allocate" >/dev/null
+before=$(updates)
+nice -n 10 wrk -t1 -c1 -d$((2 * seconds + 10))s -s "$here/pairs.lua" "http://127.0.0.1:$port/" > "$state/pairs.out" &
+feeder=$!
+sleep 2
+echo "== closed loop: wrk -t2 -c$connections -d${seconds}s /allocate"
+nice -n 10 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/allocate.lua" "http://127.0.0.1:$port/allocate" \
+  | grep -E "Latency Distribution|50%|90%|99%|Requests/sec"
+sleep 6 # let the TTL drop what wrk allocated
+echo "== open loop: $rate req/s over $connections connections for ${seconds}s"
+nice -n 10 "$jdk/bin/java" "$here/Loader.java" 127.0.0.1 "$port" /allocate '{"cores":80,"memory":4000}' "$rate" "$connections" "$seconds"
+kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null || true
+after=$(updates)
+echo "updates while measuring: $((after - before)) (feeder: allocate/feedback pairs on 1 connection, FEED_DELAY_MS=${FEED_DELAY_MS:-5})"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
