@@ -17,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * schedule; latency runs from the scheduled send time, so a stall counts for every request it delays
  * (no coordinated omission). Single-file program: no build needed.
  *
- *   java benchmarks/http/Loader.java HOST PORT PATH BODY RATE_PER_S CONNECTIONS SECONDS
+ *   java benchmarks/http/Loader.java HOST PORT PATH BODY RATE_PER_S CONNECTIONS SECONDS [WARMUP_SECONDS=5]
+ *
+ * The warm-up runs the same schedule unrecorded, so the loader's own JIT warm-up is not measured.
  */
 public final class Loader {
   public static void main(String[] a) throws Exception {
@@ -25,11 +27,13 @@ public final class Loader {
     int port = Integer.parseInt(a[1]), conns = Integer.parseInt(a[5]);
     double rate = Double.parseDouble(a[4]);
     double seconds = Double.parseDouble(a[6]);
+    double warmup = a.length > 7 ? Double.parseDouble(a[7]) : 5;
     byte[] b = body.getBytes(StandardCharsets.UTF_8);
     byte[] req = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\nContent-Length: "
         + b.length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
     long intervalNs = (long) (conns * 1e9 / rate);
-    long start = System.nanoTime() + 200_000_000L;
+    long first = System.nanoTime() + 200_000_000L;
+    long start = first + (long) (warmup * 1e9);
     long end = start + (long) (seconds * 1e9);
     AtomicLong errors = new AtomicLong();
     List<long[]> perConn = new ArrayList<>();
@@ -45,13 +49,13 @@ public final class Loader {
           OutputStream out = s.getOutputStream();
           InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
           int n = 0;
-          for (long due = start + offset; due < end && n < lat.length; due += intervalNs) {
+          for (long due = first + offset; due < end && n < lat.length; due += intervalNs) {
             long wait = due - System.nanoTime();
             if (wait > 0) LockSupport.parkNanos(wait);
             out.write(req);
             out.flush();
             if (readResponse(in) != 200) errors.incrementAndGet();
-            lat[n++] = System.nanoTime() - due;
+            if (due >= start) lat[n++] = System.nanoTime() - due;
           }
           if (n < lat.length) lat[n] = -1;
         } catch (IOException e) {
