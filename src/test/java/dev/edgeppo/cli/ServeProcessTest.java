@@ -36,11 +36,12 @@ class ServeProcessTest {
 
   record Served(Process process, int port, Path log) {}
 
-  Served start(Path stateDir) throws IOException {
+  Served start(Path stateDir, String... extra) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), "dev.edgeppo.cli.Main", "serve", "--port", "0",
         "--telemetry", "sim", "--backend", "cpu", "--state-dir", stateDir.toString(), "--log-format", "json"));
+    cmd.addAll(List.of(extra));
     Path log = Files.createTempFile(dir, "serve", ".log");
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -147,6 +148,24 @@ class ServeProcessTest {
     } finally {
       again.process().destroy();
       again.process().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aRequestThatDoesNotArriveWithinTheReadTimeoutIsCutOff() throws Exception {
+    Served s = start(dir.resolve("state"), "--read-timeout-seconds", "1");
+    try (java.net.Socket sock = new java.net.Socket("127.0.0.1", s.port())) {
+      sock.setSoTimeout(30_000);
+      sock.getOutputStream().write("POST /allocate HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"cores\":"
+          .getBytes(StandardCharsets.US_ASCII));
+      sock.getOutputStream().flush();
+      // The server closes the connection (EOF) instead of waiting for the rest; it never answers 200.
+      byte[] got = sock.getInputStream().readAllBytes();
+      assertTrue(!new String(got, StandardCharsets.US_ASCII).contains(" 200 "), new String(got, StandardCharsets.US_ASCII));
+      assertEquals(0, call(s.port(), "/v1/policy", null).get("pending").asLong());
+    } finally {
+      s.process().destroy();
+      s.process().waitFor(10, TimeUnit.SECONDS);
     }
   }
 }
