@@ -319,7 +319,7 @@ def clamp_binding(before, after):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    default_out = os.path.join(here, "..", "..", "src", "test", "resources", "fixtures", "ppo")
+    default_out = os.path.normpath(os.path.join(here, "..", "..", "src", "test", "resources", "fixtures", "ppo"))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=default_out, help="directory for the case files")
     args = ap.parse_args()
