@@ -38,13 +38,6 @@ def measure(fn, seconds, min_reps, warmup):
     return statistics.median(times), len(times)
 
 
-def blas_library():
-    """Which BLAS the process actually mapped: it decides the large-batch numbers."""
-    with open("/proc/self/maps") as f:
-        paths = {line.split()[-1] for line in f if line.rstrip().split("/")[-1].find("blas") >= 0}
-    return ",".join(sorted(paths)) or "unknown"
-
-
 def bench(batch_size, hidden, seconds):
     torch.manual_seed(batch_size)
     gen = torch.Generator().manual_seed(batch_size)
@@ -59,7 +52,7 @@ def bench(batch_size, hidden, seconds):
     gae_us, _ = measure(lambda: ref.gae(model, batch, hp), seconds / 3, 20, 5)
     return {"impl": "pytorch", "batch": batch_size, "hidden": hidden, "update_us": round(update_us, 1),
             "gae_us": round(gae_us, 1), "reps": reps, "threads": torch.get_num_threads(),
-            "torch": torch.__version__, "blas": blas_library()}
+            "torch": torch.__version__, "blas": ref.blas_library()}
 
 
 def main():

@@ -7,7 +7,9 @@ Run with Debian's /usr/bin/python3 (it has torch); only torch and the standard l
 
 writes the golden update cases (SPEC §2 update-case files plus an "expected" block) to
 src/test/resources/fixtures/ppo/ and prints, per case, what it exercises and whether the loss fell
-over the epochs. Everything is seeded, so a second run writes the same bytes.
+over the epochs. Everything is seeded, so a second run writes the same bytes, given the same BLAS:
+Debian's torch does its matrix products in the system libblas.so.3, and the committed cases were made
+with the reference BLAS (each file's "generator" says which); OpenBLAS changes the last bits (~1e-6).
 """
 import argparse
 import copy
@@ -244,6 +246,14 @@ def tolist(t):
     return t.detach().to(torch.float32).tolist()
 
 
+def blas_library():
+    """The BLAS this process mapped. Debian's torch leaves matrix products to the system libblas.so.3, so
+    the last bits of every number depend on it (reference BLAS vs OpenBLAS differ by ~1e-6)."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "blas" in line.rstrip().split("/")[-1]}
+    return ",".join(sorted(paths)) or "unknown"
+
+
 def run_case(index, spec):
     seed = 1000 + index
     torch.manual_seed(seed)
@@ -266,6 +276,8 @@ def run_case(index, spec):
     after = {n: tolist(p) for n, p in model.named_parameters()}
     case = {
         "description": spec["about"],
+        "generator": {"script": "tools/reference/ppo_reference.py", "torch": torch.__version__,
+                      "blas": blas_library()},
         "hyperparameters": hp,
         "parameters": {n: before[n] for n in PARAM_NAMES},
         "batch": {k: tolist(v) for k, v in batch.items()},
