@@ -149,7 +149,7 @@ def update(model, batch, hp, optimizer=None, margins=None):
                     optimizer.step()
                     model.log_std.clamp_(LOG_STD_MIN, LOG_STD_MAX)
                 else:
-                    grad_norm = float("nan")
+                    grad_norm = float("nan")  # clipping never ran
                     skipped += 1
                 steps.append({
                     "loss": loss.item(),
@@ -159,14 +159,16 @@ def update(model, batch, hp, optimizer=None, margins=None):
                     "approx_kl": ((ratio - 1.0) - log_ratio).mean().item(),
                     "clip_fraction": ((ratio - 1.0).abs() > eps).float().mean().item(),
                     "grad_norm": grad_norm,
+                    "skipped": not finite,
                 })
-    n = len(steps)
-    metrics = {k: sum(s[k] for s in steps) / n
-               for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction")}
+    # Means over the steps that ran: a skipped step's numbers are the non-finite ones that got it skipped.
+    ran = [s for s in steps if not s["skipped"]]
+    n = max(1, len(ran))
+    metrics = {k: sum(s[k] for s in ran) / n
+               for k in ("policy_loss", "value_loss", "entropy", "approx_kl", "clip_fraction", "grad_norm")}
     metrics["explained_variance"] = ev
     metrics["std"] = torch.exp(model.log_std.detach()).tolist()
-    metrics["grad_norm"] = sum(s["grad_norm"] for s in steps) / n
-    metrics["steps"] = n
+    metrics["steps"] = len(steps)
     metrics["skipped_steps"] = skipped
     metrics["batch_size"] = t_len
     return steps, metrics, adv, returns
@@ -234,6 +236,9 @@ CASES = [
          dones="all", hp=dict(normalize_advantages=False, epochs=10, learning_rate=1e-3), perturb=0.2),
     dict(name="t300-h16-whole-batch", about="large whole batch, default hyperparameters", t=300, h=16,
          dones="some", hp=dict(), perturb=0.2),
+    dict(name="guard-overflow-t12-h8-mb4", about="one row has log_prob_old -1000 and A < 0: its ratio overflows and "
+         "the loss is +inf, so its minibatch is skipped in every epoch while the others train",
+         t=12, h=8, dones="some", hp=dict(minibatch_size=4, epochs=3), perturb=0.15, overflow_row=True),
 ]
 
 
@@ -244,6 +249,20 @@ def f32(x):
 
 def tolist(t):
     return t.detach().to(torch.float32).tolist()
+
+
+def plant_overflow(model, batch, hp):
+    """Makes the first row with a negative advantage overflow exp(log ratio) to +inf, so that
+    min(ratio A, clip(ratio) A) is -inf and the loss +inf: the guard must skip that row's minibatch."""
+    adv, _ = gae(model, batch, hp)
+    row = next(i for i in range(adv.shape[0]) if adv[i].item() < 0)
+    batch["log_probs"][row] = -1000.0
+
+
+def json_safe(steps):
+    """JSON has no infinity or NaN: a skipped step's non-finite numbers are written as null."""
+    return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in s.items()}
+            for s in steps]
 
 
 def blas_library():
@@ -266,6 +285,8 @@ def run_case(index, spec):
         with torch.no_grad():
             model.log_std.fill_(spec["log_std"])
     batch = make_batch(model, spec["t"], spec["dones"], spec["perturb"], gen)
+    if spec.get("overflow_row"):
+        plant_overflow(model, batch, hp)
     before = {n: tolist(p) for n, p in model.named_parameters()}
     log_std_before = tolist(model.log_std)
     model64 = copy.deepcopy(model).double()
@@ -283,7 +304,7 @@ def run_case(index, spec):
         "batch": {k: tolist(v) for k, v in batch.items()},
         "expected": {
             "parameters": {n: after[n] for n in PARAM_NAMES},
-            "steps": steps,
+            "steps": json_safe(steps),
             "metrics": metrics,
             "advantages": tolist(adv),
             "returns": tolist(returns),
@@ -291,17 +312,19 @@ def run_case(index, spec):
     }
     mb = hp["minibatch_size"] or spec["t"]
     per_epoch = math.ceil(spec["t"] / mb)
-    first_epoch = steps[:per_epoch]
-    last_epoch = steps[-per_epoch:]
+    # The loss trend is judged on the steps that ran (a skipped one has an infinite loss).
+    first_epoch = [s for s in steps[:per_epoch] if not s["skipped"]]
+    last_epoch = [s for s in steps[-per_epoch:] if not s["skipped"]]
     summary = {
-        "clip_first_epoch": sum(s["clip_fraction"] for s in first_epoch) / per_epoch,
+        "clip_first_epoch": sum(s["clip_fraction"] for s in first_epoch) / len(first_epoch),
         "clip_mean": metrics["clip_fraction"],
         "gradclip_steps": sum(1 for s in steps if s["grad_norm"] > hp["max_grad_norm"]),
+        "skipped": metrics["skipped_steps"],
         "steps": len(steps),
         "clamp": clamp_binding(log_std_before, after["log_std"]),
         "normalised": ("on" if spec["t"] >= 2 else "skip") if hp["normalize_advantages"] else "off",
-        "loss_first": sum(s["loss"] for s in first_epoch) / per_epoch,
-        "loss_last": sum(s["loss"] for s in last_epoch) / per_epoch,
+        "loss_first": sum(s["loss"] for s in first_epoch) / len(first_epoch),
+        "loss_last": sum(s["loss"] for s in last_epoch) / len(last_epoch),
         "margin": min(margins),
         "f64_diff": float64_distance(model, model64),
     }
@@ -340,7 +363,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     decreasing = multi_epoch = 0
     print(f"{'case':40s} {'T':>4s} {'H':>3s} {'steps':>5s} {'clip1':>6s} {'clipm':>6s} {'gclip':>5s} "
-          f"{'clamp':>8s} {'norm':>5s} {'margin':>8s} {'f64diff':>8s} {'loss first->last epoch'}")
+          f"{'clamp':>8s} {'norm':>5s} {'skip':>4s} {'margin':>8s} {'f64diff':>8s} {'loss first->last epoch'}")
     for i, spec in enumerate(CASES, start=1):
         case, s = run_case(i, spec)
         path = os.path.join(args.out, f"{i:02d}-{spec['name']}.json")
@@ -351,7 +374,7 @@ def main():
         decreasing += down
         multi_epoch += hp_epochs(spec) > 1
         print(f"{spec['name']:40s} {spec['t']:4d} {spec['h']:3d} {s['steps']:5d} {s['clip_first_epoch']:6.3f} "
-              f"{s['clip_mean']:6.3f} {s['gradclip_steps']:5d} {s['clamp']:>8s} {s['normalised']:>5s} {s['margin']:8.1e} {s['f64_diff']:8.1e} "
+              f"{s['clip_mean']:6.3f} {s['gradclip_steps']:5d} {s['clamp']:>8s} {s['normalised']:>5s} {s['skipped']:4d} {s['margin']:8.1e} {s['f64_diff']:8.1e} "
               f"{s['loss_first']:.5f} -> {s['loss_last']:.5f} {'down' if down else ('UP' if hp_epochs(spec) > 1 else 'one epoch')}")
     print(f"self-consistency: mean loss of the last epoch below the first in {decreasing}/{multi_epoch} "
           f"cases with more than one epoch")
