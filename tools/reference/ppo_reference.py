@@ -219,8 +219,9 @@ CASES = [
          dones="some", hp=dict(max_grad_norm=0.05, epochs=4, learning_rate=1e-3), perturb=0.15),
     dict(name="gradclip-inactive-t32-h64", about="huge max_grad_norm: clipping never scales", t=32, h=64,
          dones="none", hp=dict(max_grad_norm=1e9, epochs=4), perturb=0.15),
-    dict(name="all-done-t7-h8", about="every experience terminal: A = r - V", t=7, h=8, dones="all",
-         hp=dict(gamma=0.9, gae_lambda=0.8, epochs=4), perturb=0.2),
+    dict(name="all-done-t7-h8", about="every experience terminal: A = r - V; values track rewards, so "
+         "explained_variance is far from 0", t=7, h=8, dones="all",
+         hp=dict(gamma=0.9, gae_lambda=0.8, epochs=4), perturb=0.2, values_track_rewards=True),
     dict(name="logstd-upper-clamp-t32-h16", about="log_std from -0.001 pushed up by entropy bonus: clamp at 0",
          t=32, h=16, dones="some", hp=dict(entropy_coef=5.0, epochs=10, learning_rate=3e-3), perturb=0.15,
          log_std=-0.001),
@@ -285,6 +286,9 @@ def run_case(index, spec):
         with torch.no_grad():
             model.log_std.fill_(spec["log_std"])
     batch = make_batch(model, spec["t"], spec["dones"], spec["perturb"], gen)
+    if spec.get("values_track_rewards"):
+        # A critic that has learnt something: with every step terminal, R = r, so V = r + noise.
+        batch["values"] = batch["rewards"] + 0.3 * torch.randn(spec["t"], generator=gen)
     if spec.get("overflow_row"):
         plant_overflow(model, batch, hp)
     before = {n: tolist(p) for n, p in model.named_parameters()}
