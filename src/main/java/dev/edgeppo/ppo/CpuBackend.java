@@ -132,6 +132,21 @@ public final class CpuBackend implements UpdateBackend {
 
   /** One optimisation step on the gathered minibatch of n rows (steps 5-10). */
   private StepStats step(float[] p, AdamState adam, int n, Hyperparameters hp) {
+    StepStats stats = lossAndGradient(p, n, hp);
+    if (stats.skipped()) return stats;
+    double coef = hp.maxGradNorm() / (stats.gradNorm() + 1e-6);
+    if (coef < 1.0) {
+      float c = (float) coef;
+      for (int i = 0; i < grad.length; i++) grad[i] *= c;
+    }
+    Adam.step(p, grad, adam, hp.learningRate(), hp.adamEps());
+    int ls = layout.logStd.offset();
+    for (int d = 0; d < ACTION_DIM; d++) p[ls + d] = Math.min(Math.max(p[ls + d], LOG_STD_MIN), LOG_STD_MAX);
+    return stats;
+  }
+
+  /** Loss of the gathered minibatch (step 5) and its exact gradient into {@code grad} (step 6). */
+  private StepStats lossAndGradient(float[] p, int n, Hyperparameters hp) {
     ParamLayout l = layout;
     transposeActor(p);
     transposeCritic(p);
@@ -187,17 +202,25 @@ public final class CpuBackend implements UpdateBackend {
     double sq = 0;
     for (float g : grad) sq += (double) g * g;
     double norm = Math.sqrt(sq);
-    StepStats stats = new StepStats(loss, policyLoss, valueLoss, entropy, kl / n, clipped / (double) n, norm,
+    return new StepStats(loss, policyLoss, valueLoss, entropy, kl / n, clipped / (double) n, norm,
         !(Double.isFinite(loss) && Double.isFinite(norm)));
-    if (stats.skipped()) return stats;
-    double coef = hp.maxGradNorm() / (norm + 1e-6);
-    if (coef < 1.0) {
-      float c = (float) coef;
-      for (int i = 0; i < grad.length; i++) grad[i] *= c;
-    }
-    Adam.step(p, grad, adam, hp.learningRate(), hp.adamEps());
-    for (int d = 0; d < ACTION_DIM; d++) p[ls + d] = Math.min(Math.max(p[ls + d], LOG_STD_MIN), LOG_STD_MAX);
-    return stats;
+  }
+
+  /**
+   * For the finite-difference test: the loss of the whole batch as one minibatch with the given
+   * advantages and returns, and its gradient copied into {@code gradOut}.
+   */
+  double lossAndGradientForTest(PolicyParams params, RolloutBatch b, float[] advantages, float[] returns,
+                                Hyperparameters hp, float[] gradOut) {
+    int t = b.size();
+    ensure(params.layout(), t);
+    System.arraycopy(advantages, 0, adv, 0, t);
+    System.arraycopy(returns, 0, ret, 0, t);
+    for (int i = 0; i < t; i++) order[i] = i;
+    gather(b, 0, t);
+    StepStats s = lossAndGradient(params.data(), t, hp);
+    System.arraycopy(grad, 0, gradOut, 0, grad.length);
+    return s.loss();
   }
 
   private void transposeActor(float[] p) {
