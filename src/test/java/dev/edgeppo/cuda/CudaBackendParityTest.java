@@ -51,12 +51,17 @@ class CudaBackendParityTest {
   @ParameterizedTest(name = "{0} via {1}")
   @MethodSource("cases")
   void matchesCpuBackendOverThreeUpdates(Case c, CudaBackend.Path path) {
+    check(c, path, () -> CudaBackend.onHost(path));
+  }
+
+  /** Three consecutive updates on the CPU backend and on {@code backend}, compared after each. */
+  static void check(Case c, CudaBackend.Path path, java.util.function.Supplier<CudaBackend> backend) {
     Hyperparameters hp = hyper(c);
     PolicyParams ref = PolicyParams.initialise(c.h, 0.3, 11 + c.t);
     PolicyParams got = ref.copy();
     AdamState refAdam = new AdamState(ref.layout()), gotAdam = new AdamState(got.layout());
     SplittableRandom rng = new SplittableRandom(c.t * 31L + c.h);
-    try (CpuBackend cpu = new CpuBackend(); CudaBackend host = CudaBackend.onHost(path)) {
+    try (CpuBackend cpu = new CpuBackend(); CudaBackend host = backend.get()) {
       assertEquals(path, host.pathFor(c.t, c.h, hp));
       for (int u = 0; u < 3; u++) {
         RolloutBatch b = randomBatch(c.t, rng);
