@@ -11,6 +11,7 @@ import dev.edgeppo.ppo.PolicyParams;
 import dev.edgeppo.ppo.RolloutBatch;
 import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.ppo.UpdateMetrics;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -18,9 +19,10 @@ import java.util.SplittableRandom;
  * {@link KernelRunner} it is given: the GPU (backend cuda) or their host build (backend cuda-host), so
  * the host run exercises exactly this orchestration.
  *
- * <p>Per update: one host-to-device copy (parameters, Adam moments, zeroed metric sums, the batch and
- * the minibatch orders, packed into one buffer) and one copy back (parameters, moments, metric sums).
- * Device buffers are allocated on first use and reused while T and H fit.
+ * <p>Per update: one host-to-device copy (zeroed metric sums, the batch and the minibatch orders,
+ * packed into one buffer; parameters and Adam moments too unless the device already holds exactly
+ * them, as when the online learner runs update after update) and one copy back (parameters,
+ * moments, metric sums). Device buffers are allocated on first use and reused while T and H fit.
  *
  * <p>Paths: {@link Path#FUSED} runs the whole update in one launch of one block (minibatches of at
  * most 32 rows, H <= 64, T <= 256: the online batch); {@link Path#LAYERED} launches one kernel per
@@ -50,6 +52,8 @@ public final class CudaBackend implements UpdateBackend {
   private Regions at;
   private DeviceBuffer io, work;
   private float[] staging;
+  /** The io buffer's parameters and moments equal staging[0, 3P) (what the last update copied back). */
+  private boolean stateOnDevice;
 
   /** A backend on the first CUDA device. */
   public static CudaBackend onGpu() { return new CudaBackend(new JCudaRunner(), null); }
@@ -135,10 +139,11 @@ public final class CudaBackend implements UpdateBackend {
   }
 
   private void ensureBuffers(Regions r) {
-    if (io == null || io.floats() < r.ioLength()) {
+    if (io == null || io.floats() < r.ioLength() || at.size() != r.size()) {
       if (io != null) io.close();
       io = runner.allocate(r.ioLength());
       staging = new float[r.ioLength()];
+      stateOnDevice = false;
     }
     if (work == null || work.floats() < r.workLength()) {
       if (work != null) work.close();
@@ -152,8 +157,15 @@ public final class CudaBackend implements UpdateBackend {
     int t = b.size();
     ensureBuffers(Regions.of(l, t, hp.epochs()));
     Regions r = at;
+    // The online learner hands back the arrays the last update filled: then only the batch crosses.
+    int p = r.size();
+    boolean skipState = stateOnDevice && Arrays.equals(params.data(), 0, p, staging, 0, p)
+        && Arrays.equals(adam.expAvg(), 0, p, staging, r.m(), r.m() + p)
+        && Arrays.equals(adam.expAvgSq(), 0, p, staging, r.v(), r.v() + p);
+    stateOnDevice = false; // until this update's results are back
     stage(params, adam, b, hp, r);
-    runner.upload(staging, 0, io.at(0), r.ioLength());
+    int from = skipState ? r.metrics() : 0;
+    runner.upload(staging, from, io.at(from), r.ioLength() - from);
 
     int[] layoutArgs = KernelArgs.layout(l);
     int[] consts = KernelArgs.ppoConsts(hp, t, adam.step());
@@ -172,13 +184,13 @@ public final class CudaBackend implements UpdateBackend {
     if (s[r.metrics() + M_ERROR] != 0f)
       throw new KernelException("kernel ppo_update_fused: refused shapes T " + t + ", H " + l.hidden() + ", minibatch "
           + hp.minibatchFor(t));
-    int p = r.size();
     System.arraycopy(s, 0, params.data(), 0, p);
     System.arraycopy(s, r.m(), adam.expAvg(), 0, p);
     System.arraycopy(s, r.v(), adam.expAvgSq(), 0, p);
     int mo = r.metrics();
     int steps = Math.round(s[mo + M_STEPS]), skipped = Math.round(s[mo + M_SKIPPED]);
     adam.setStep(adam.step() + steps - skipped);
+    stateOnDevice = true;
     double done = Math.max(1, steps - skipped);
     double[] std = new double[ACTION_DIM];
     for (int d = 0; d < ACTION_DIM; d++) std[d] = Math.exp(params.data()[l.logStd.offset() + d]);
@@ -194,7 +206,7 @@ public final class CudaBackend implements UpdateBackend {
     System.arraycopy(params.data(), 0, s, 0, p);
     System.arraycopy(adam.expAvg(), 0, s, r.m(), p);
     System.arraycopy(adam.expAvgSq(), 0, s, r.v(), p);
-    java.util.Arrays.fill(s, r.metrics(), r.states(), 0f);
+    Arrays.fill(s, r.metrics(), r.states(), 0f);
     System.arraycopy(b.states(), 0, s, r.states(), t * STATE_DIM);
     System.arraycopy(b.actions(), 0, s, r.actions(), t * ACTION_DIM);
     System.arraycopy(b.logProbs(), 0, s, r.logp(), t);

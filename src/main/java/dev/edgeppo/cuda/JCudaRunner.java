@@ -5,6 +5,7 @@ import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
 import static jcuda.driver.JCudaDriver.cuDeviceGet;
 import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
 import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuInit;
@@ -68,7 +69,7 @@ final class JCudaRunner implements KernelRunner {
       int[] count = {0};
       cuDeviceGetCount(count);
       if (count[0] == 0) return Optional.of("no CUDA device");
-      return Optional.empty();
+      return loadsOnThisDriver();
     } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
       String msg = String.valueOf(e.getMessage());
       return Optional.of(msg.contains("libcuda")
@@ -76,6 +77,33 @@ final class JCudaRunner implements KernelRunner {
           : "JCuda's driver binding did not load: " + msg.lines().findFirst().orElse(msg));
     } catch (CudaException e) {
       return Optional.of("CUDA driver failed to initialise: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Loads the fatbin once on device 0: machine code built by a newer toolkit than the driver supports
+   * (nvcc 13 needs R580+) fails here, so {@code auto} falls back to the CPU instead of failing later.
+   */
+  private static Optional<String> loadsOnThisDriver() {
+    int[] version = {0};
+    CUdevice dev = new CUdevice();
+    CUcontext ctx = new CUcontext();
+    try {
+      cuDriverGetVersion(version);
+      cuDeviceGet(dev, 0);
+      cuDevicePrimaryCtxRetain(ctx, dev);
+      try {
+        cuCtxSetCurrent(ctx);
+        CUmodule m = new CUmodule();
+        cuModuleLoadData(m, fatbin());
+        cuModuleUnload(m);
+      } finally {
+        cuDevicePrimaryCtxRelease(dev);
+      }
+      return Optional.empty();
+    } catch (CudaException | IOException e) {
+      return Optional.of("the kernels do not load with this driver (CUDA " + version[0] / 1000 + "." + version[0] % 1000 / 10
+          + "): " + e.getMessage() + "; an older driver needs kernels from an older toolkit (make NVCC=...)");
     }
   }
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The host-built kernels against the CPU backend (the readable reference of docs/ppo-update.md) on
  * seeded random batches: every path (fused, layered, layered with the GEMM), batch and minibatch
  * shapes on both sides of the fused kernel's limits, shuffling, dones, and Adam state carried over
- * three consecutive updates. The PyTorch fixtures are checked in {@link CudaHostFixtureTest}.
+ * three consecutive updates (the second reuses the device's copy of the state, the third must not:
+ * the state was changed in between). The PyTorch fixtures are checked in {@link CudaHostFixtureTest}.
  */
 class CudaBackendParityTest {
   /** Same tolerance as the fixtures: float32 sums in a different order. */
@@ -64,6 +65,13 @@ class CudaBackendParityTest {
     try (CpuBackend cpu = new CpuBackend(); CudaBackend host = backend.get()) {
       assertEquals(path, host.pathFor(c.t, c.h, hp));
       for (int u = 0; u < 3; u++) {
+        if (u == 2) {
+          // changed behind the backend's back (a checkpoint load, say): the device copy must not be reused
+          ref.data()[1] += 0.25f;
+          got.data()[1] += 0.25f;
+          refAdam.expAvgSq()[2] += 1e-4f;
+          gotAdam.expAvgSq()[2] += 1e-4f;
+        }
         RolloutBatch b = randomBatch(c.t, rng);
         UpdateMetrics want = cpu.update(ref, refAdam, b, hp);
         UpdateMetrics have = host.update(got, gotAdam, b, hp);
