@@ -13,13 +13,15 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Runs the kernels compiled for the host (native/build/libedgeppo_cudahost.so, see native/cuda-host)
- * through FFM. "Device pointers" are native host memory from an arena this runner owns; arguments are
+ * through FFM. "Device pointers" are native host memory owned by this runner; arguments are
  * passed as cuLaunchKernel's kernelParams, an array of pointers to the values.
  */
 final class HostRunner implements KernelRunner {
@@ -61,8 +63,9 @@ final class HostRunner implements KernelRunner {
   }
 
   private final Native lib;
-  private final Arena arena = Arena.ofShared();
+  private final Arena arena = Arena.ofShared(); // kernel names
   private final Map<String, MemorySegment> names = new HashMap<>();
+  private final List<HostBuffer> buffers = new ArrayList<>();
 
   HostRunner() {
     if (!(Holder.NATIVE instanceof Native n)) throw new IllegalStateException("backend cuda-host: " + Holder.NATIVE);
@@ -72,21 +75,25 @@ final class HostRunner implements KernelRunner {
   @Override
   public String name() { return "cuda-host"; }
 
+  /** Native memory of its own arena, so a buffer the backend outgrows is freed at once. */
   private final class HostBuffer implements DeviceBuffer {
+    final Arena owner = Arena.ofShared();
     final MemorySegment seg;
     final long floats;
 
     HostBuffer(long floats) {
       this.floats = floats;
-      seg = arena.allocate(Math.max(1, floats) * Float.BYTES, 64);
+      seg = owner.allocate(Math.max(1, floats) * Float.BYTES, 64);
+      buffers.add(this);
     }
 
     @Override
     public long floats() { return floats; }
 
-    // Freed with the runner's arena: the backend allocates its buffers once.
     @Override
-    public void close() {}
+    public void close() {
+      if (buffers.remove(this)) owner.close();
+    }
   }
 
   private static MemorySegment segment(DevicePtr p) {
@@ -159,5 +166,8 @@ final class HostRunner implements KernelRunner {
   public boolean hasGemm() { return true; }
 
   @Override
-  public void close() { arena.close(); }
+  public void close() {
+    for (HostBuffer b : List.copyOf(buffers)) b.close();
+    arena.close();
+  }
 }

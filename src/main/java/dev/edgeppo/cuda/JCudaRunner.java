@@ -204,8 +204,10 @@ final class JCudaRunner implements KernelRunner {
 
     @Override
     public void close() {
-      if (!freed) call(() -> cuMemFree(ptr));
+      if (freed) return;
+      call(() -> cuMemFree(ptr));
       freed = true;
+      buffers.remove(this);
     }
   }
 
@@ -287,8 +289,7 @@ final class JCudaRunner implements KernelRunner {
   public void close() {
     try {
       call(() -> {
-        for (GpuBuffer b : buffers) b.close();
-        buffers.clear();
+        for (GpuBuffer b : List.copyOf(buffers)) b.close();
         if (cublas != null) JCublas2.cublasDestroy(cublas);
         cuModuleUnload(module);
         cuDevicePrimaryCtxRelease(device);

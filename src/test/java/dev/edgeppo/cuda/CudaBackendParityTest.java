@@ -85,6 +85,27 @@ class CudaBackendParityTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void oneBackendFollowsBatchesThatGrowAndShrinkAcrossPaths() {
+    int h = 32;
+    PolicyParams ref = PolicyParams.initialise(h, 0.3, 3);
+    PolicyParams got = ref.copy();
+    AdamState refAdam = new AdamState(ref.layout()), gotAdam = new AdamState(got.layout());
+    SplittableRandom rng = new SplittableRandom(9);
+    try (CpuBackend cpu = new CpuBackend(); CudaBackend host = CudaBackend.onHost()) {
+      for (int t : new int[] {8, 300, 32}) { // fused, then reallocated for the GEMM path, then fused again
+        Hyperparameters hp = Hyperparameters.defaults().withHidden(h).withBatchSize(t);
+        RolloutBatch b = randomBatch(t, rng);
+        UpdateMetrics want = cpu.update(ref, refAdam, b, hp);
+        UpdateMetrics have = host.update(got, gotAdam, b, hp);
+        String where = "T " + t + " via " + host.pathFor(t, h, hp);
+        assertClose(ref.data(), got.data(), where + ": parameters");
+        assertClose(refAdam.expAvgSq(), gotAdam.expAvgSq(), where + ": exp_avg_sq");
+        assertMetrics(want, have, where);
+      }
+    }
+  }
+
   static Hyperparameters hyper(Case c) {
     Hyperparameters d = Hyperparameters.defaults();
     return new Hyperparameters(d.gamma(), d.gaeLambda(), d.clipEpsilon(), c.epochs, c.minibatch, 3e-3, d.valueCoef(),
