@@ -12,15 +12,27 @@ __device__ inline float activate(float z, int act) {
 }
 
 // ---- forward: y [n, out] = act(x [n, in] W^T + b)
+// A lane computes one output column o for LINEAR_ROWS consecutive rows, so each weight it loads is used
+// LINEAR_ROWS times from a register. Lanes next to each other take neighbouring columns of the same rows:
+// their x reads are one broadcast; their W rows are `in` floats apart, a strided load that the register
+// reuse makes rare. (One lane per output read W once per output: at T = 32, H = 64 that strided traffic
+// was most of the fused update's time.) Each output still sums bias first, then i = 0..in-1 in order.
+#define LINEAR_ROWS 8
 __device__ inline void linear_fwd(Lanes l, const float* x, const float* w, const float* b, float* y,
                                   int n, int in, int out, int act) {
-  for (int e = l.first; e < n * out; e += l.stride) {
-    int r = e / out, o = e % out;
-    const float* xr = x + r * in;
+  int groups = (n + LINEAR_ROWS - 1) / LINEAR_ROWS;
+  for (int e = l.first; e < groups * out; e += l.stride) {
+    int r0 = (e / out) * LINEAR_ROWS, o = e % out;
+    int rows = n - r0 < LINEAR_ROWS ? n - r0 : LINEAR_ROWS;
     const float* wr = w + o * in;
-    float acc = b[o];  // bias first, as the CPU reference sums
-    for (int i = 0; i < in; i++) acc += xr[i] * wr[i];
-    y[e] = activate(acc, act);
+    float acc[LINEAR_ROWS];
+    for (int k = 0; k < LINEAR_ROWS; k++) acc[k] = b[o];  // bias first, as the CPU reference sums
+    for (int i = 0; i < in; i++) {
+      float wi = wr[i];
+      for (int k = 0; k < LINEAR_ROWS; k++)
+        if (k < rows) acc[k] += x[(r0 + k) * in + i] * wi;
+    }
+    for (int k = 0; k < rows; k++) y[(r0 + k) * out + o] = activate(acc[k], act);
   }
 }
 

@@ -37,8 +37,13 @@ public final class CudaBackend implements UpdateBackend {
   static final int FUSED_MAX_ROWS = 32;
   static final int FUSED_MAX_H = 64;
   static final int FUSED_MAX_T = 256;
-  /** Block size of the fused kernel: T x H = 2048 outputs per layer at the online size, 16 per thread. */
-  static final int FUSED_THREADS = 128;
+  /**
+   * Block size of the fused kernel: 8 warps, two per scheduler of an SM to hide latency; at T 32, H 64
+   * a hidden layer's forward is exactly 256 lanes of LINEAR_ROWS rows.
+   */
+  static final int FUSED_THREADS = 256;
+  /** Rows per lane of linear_forward (linear.cu's LINEAR_ROWS): sizes its grid. */
+  static final int LINEAR_ROWS = 8;
   /** From this many rows per minibatch the H x H GEMMs go to cuBLAS. */
   static final int GEMM_MIN_ROWS = 256;
 
@@ -306,7 +311,8 @@ public final class CudaBackend implements UpdateBackend {
         runner.sgemm(true, false, out, n, in, 1f, param(wOff), in, x, in, 0f, y, out);
         runner.launch("bias_activation", Launch.elementwise((long) n * out), y, param(bOff), n, out, act);
       } else {
-        runner.launch("linear_forward", Launch.elementwise((long) n * out), x, param(wOff), param(bOff), y, n, in, out,
+        long lanes = (long) (n + LINEAR_ROWS - 1) / LINEAR_ROWS * out;
+        runner.launch("linear_forward", Launch.elementwise(lanes), x, param(wOff), param(bOff), y, n, in, out,
             act);
       }
     }
