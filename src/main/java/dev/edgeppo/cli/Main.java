@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
     description = "PPO agent that decides GPU shares (SM cores %%, memory MB) for pods on an edge node.",
     subcommands = {
         CommandLine.HelpCommand.class,
+        TrainOnceCommand.class,
+        BenchCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

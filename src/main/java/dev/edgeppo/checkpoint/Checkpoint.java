@@ -1,0 +1,122 @@
+package dev.edgeppo.checkpoint;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgeppo.ppo.AdamState;
+import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.ppo.ParamLayout;
+import dev.edgeppo.ppo.PolicyParams;
+import dev.edgeppo.ppo.PpoLearner;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the agent learned, as one safetensors file: SPEC's parameter names, Adam's moments as
+ * {@code optimizer.<name>.exp_avg} / {@code .exp_avg_sq}, and in the metadata the Adam step, the
+ * update count and the hyperparameters. Written atomically; read whole or refused.
+ */
+public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hyperparameters hyperparameters,
+                         Map<String, String> metadata) {
+  public static final String FORMAT = "edgeppo-checkpoint";
+  public static final String FORMAT_VERSION = "1";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public static void write(Path file, PpoLearner.Snapshot s, Hyperparameters hp, Map<String, String> extraMeta) throws IOException {
+    ParamLayout l = s.params().layout();
+    Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
+    for (ParamLayout.Tensor x : l.tensors()) {
+      long[] shape = Arrays.stream(x.shape()).asLongStream().toArray();
+      t.put(x.name(), new Safetensors.Tensor(shape, s.params().tensorCopy(x.name())));
+      t.put("optimizer." + x.name() + ".exp_avg", new Safetensors.Tensor(shape, slice(s.adam().expAvg(), x)));
+      t.put("optimizer." + x.name() + ".exp_avg_sq", new Safetensors.Tensor(shape, slice(s.adam().expAvgSq(), x)));
+    }
+    Map<String, String> meta = new LinkedHashMap<>(extraMeta);
+    meta.put("format", FORMAT);
+    meta.put("format_version", FORMAT_VERSION);
+    meta.put("adam_step", Long.toString(s.adam().step()));
+    meta.put("updates", Long.toString(s.updates()));
+    meta.put("hyperparameters", JSON.writeValueAsString(hp));
+    Safetensors.write(file, t, meta);
+  }
+
+  public static Checkpoint read(Path file) throws IOException {
+    Safetensors.Content c = Safetensors.read(file);
+    try {
+      return from(c);
+    } catch (IllegalArgumentException e) {
+      throw new Safetensors.FormatException(file + ": " + e.getMessage());
+    }
+  }
+
+  static Checkpoint from(Safetensors.Content c) {
+    Map<String, String> meta = c.metadata();
+    if (!FORMAT.equals(meta.get("format")))
+      throw new IllegalArgumentException("not an edgeppo checkpoint (metadata format is " + meta.get("format") + ")");
+    if (!FORMAT_VERSION.equals(meta.get("format_version")))
+      throw new IllegalArgumentException("checkpoint format_version " + meta.get("format_version") + " is not supported (expected " + FORMAT_VERSION + ")");
+    Safetensors.Tensor a0 = c.tensors().get("actor.0.weight");
+    if (a0 == null) throw new IllegalArgumentException("missing tensor 'actor.0.weight'");
+    ParamLayout l = ParamLayout.of(ParamLayout.hiddenFromShape(Arrays.stream(a0.shape()).mapToInt(Math::toIntExact).toArray()));
+    PolicyParams p = new PolicyParams(l);
+    float[] m = new float[l.size()], v = new float[l.size()];
+    int expected = 0;
+    for (ParamLayout.Tensor x : l.tensors()) {
+      copy(c, x.name(), x, p.data());
+      copy(c, "optimizer." + x.name() + ".exp_avg", x, m);
+      copy(c, "optimizer." + x.name() + ".exp_avg_sq", x, v);
+      expected += 3;
+    }
+    if (c.tensors().size() != expected) {
+      var extra = new java.util.TreeSet<>(c.tensors().keySet());
+      for (ParamLayout.Tensor x : l.tensors()) {
+        extra.remove(x.name());
+        extra.remove("optimizer." + x.name() + ".exp_avg");
+        extra.remove("optimizer." + x.name() + ".exp_avg_sq");
+      }
+      throw new IllegalArgumentException("unexpected tensors " + extra);
+    }
+    if (!p.allFinite()) throw new IllegalArgumentException("parameters hold non-finite values");
+    long step = parseCount(meta, "adam_step"), updates = parseCount(meta, "updates");
+    Hyperparameters hp;
+    try {
+      hp = JSON.readValue(require(meta, "hyperparameters"), Hyperparameters.class);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("metadata 'hyperparameters' is not valid: " + e.getMessage());
+    }
+    if (hp.hidden() != l.hidden())
+      throw new IllegalArgumentException("hyperparameters say hidden=" + hp.hidden() + " but the tensors have H=" + l.hidden());
+    return new Checkpoint(p, new AdamState(m, v, step), updates, hp, meta);
+  }
+
+  private static void copy(Safetensors.Content c, String name, ParamLayout.Tensor x, float[] dst) {
+    Safetensors.Tensor t = c.tensors().get(name);
+    if (t == null) throw new IllegalArgumentException("missing tensor '" + name + "'");
+    long[] want = Arrays.stream(x.shape()).asLongStream().toArray();
+    if (!Arrays.equals(t.shape(), want))
+      throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(want));
+    System.arraycopy(t.data(), 0, dst, x.offset(), x.size());
+  }
+
+  private static float[] slice(float[] a, ParamLayout.Tensor x) {
+    return Arrays.copyOfRange(a, x.offset(), x.offset() + x.size());
+  }
+
+  private static String require(Map<String, String> meta, String key) {
+    String v = meta.get(key);
+    if (v == null) throw new IllegalArgumentException("metadata '" + key + "' is missing");
+    return v;
+  }
+
+  private static long parseCount(Map<String, String> meta, String key) {
+    String v = require(meta, key);
+    try {
+      long n = Long.parseLong(v);
+      if (n < 0) throw new NumberFormatException();
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("metadata '" + key + "' is not a count: '" + v + "'");
+    }
+  }
+}
