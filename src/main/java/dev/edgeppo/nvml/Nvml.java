@@ -82,14 +82,16 @@ public final class Nvml implements AutoCloseable {
   /** Which running-processes symbol this library answers through: _v3, _v2 or the unversioned one; null if none. */
   public String processSymbol() { return processQuery == null ? null : processQuery.symbol; }
 
+  /** The kernel driver's version, e.g. "535.104.05"; null when not supported. */
   public String driverVersion() {
-    return guarded(() -> text("nvmlSystemGetDriverVersion", NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE(),
-        (buf, len) -> nvmlSystemGetDriverVersion(buf, len)));
+    return guarded(() -> optional("nvmlSystemGetDriverVersion", () -> text("nvmlSystemGetDriverVersion",
+        NVML_SYSTEM_DRIVER_VERSION_BUFFER_SIZE(), (buf, len) -> nvmlSystemGetDriverVersion(buf, len))));
   }
 
+  /** NVML's own version, e.g. "12.535.104.05"; null when not supported. */
   public String nvmlVersion() {
-    return guarded(() -> text("nvmlSystemGetNVMLVersion", NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE(),
-        (buf, len) -> nvmlSystemGetNVMLVersion(buf, len)));
+    return guarded(() -> optional("nvmlSystemGetNVMLVersion", () -> text("nvmlSystemGetNVMLVersion",
+        NVML_SYSTEM_NVML_VERSION_BUFFER_SIZE(), (buf, len) -> nvmlSystemGetNVMLVersion(buf, len))));
   }
 
   public int deviceCount() {

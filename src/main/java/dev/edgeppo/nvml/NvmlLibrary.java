@@ -52,13 +52,19 @@ final class NvmlLibrary {
    */
   static synchronized Path load(String library, List<String> symbolsOfInterest) {
     Path path = library.contains("/") ? Path.of(library).toAbsolutePath().normalize() : locate(library);
+    if (!Files.isRegularFile(path)) throw notFound(library, "no such file " + path);
+    try {
+      // The same file reached through a symlink (libnvidia-ml.so.1 -> .so.535...) is the same library.
+      path = path.toRealPath();
+    } catch (java.io.IOException e) {
+      throw notFound(library, e.toString());
+    }
     if (loaded != null) {
       if (!loaded.equals(path)) {
         throw new IllegalStateException("this JVM already uses NVML from " + loaded + "; cannot switch to " + path);
       }
       return loaded;
     }
-    if (!Files.isRegularFile(path)) throw notFound(library, "no such file " + path);
     try {
       System.load(path.toString());
     } catch (UnsatisfiedLinkError e) {
