@@ -225,9 +225,10 @@ public final class Nvml implements AutoCloseable {
         return new GpuReading.Memory(nvmlMemory_v2_st.total(m), nvmlMemory_v2_st.used(m), nvmlMemory_v2_st.free(m),
             nvmlMemory_v2_st.reserved(m));
       }
+      if (rc == NVML_ERROR_NOT_SUPPORTED()) return null;
       // A driver that has the symbol but not this struct version answers so; v1 still works there.
       if (rc != NVML_ERROR_ARGUMENT_VERSION_MISMATCH() && rc != NVML_ERROR_FUNCTION_NOT_FOUND()) {
-        return unsupportedOr("nvmlDeviceGetMemoryInfo_v2", rc, null);
+        check("nvmlDeviceGetMemoryInfo_v2", rc);
       }
     }
     return optional("nvmlDeviceGetMemoryInfo", () -> {
@@ -360,12 +361,6 @@ public final class Nvml implements AutoCloseable {
       if (e.code() == NvmlReturn.NOT_SUPPORTED || e.code() == NvmlReturn.FUNCTION_NOT_FOUND) return null;
       throw e;
     }
-  }
-
-  private static <T> T unsupportedOr(String function, int rc, T value) {
-    if (rc == NVML_ERROR_NOT_SUPPORTED()) return value;
-    check(function, rc);
-    return value;
   }
 
   /** Turns a return code into an exception with nvmlErrorString's text; returns true on success. */

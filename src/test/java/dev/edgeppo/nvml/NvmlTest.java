@@ -76,6 +76,16 @@ class NvmlTest {
     }
   }
 
+  /** A driver with the _v2 symbol but another struct version: v1 answers, counting reserved memory as used. */
+  @Test
+  void memoryFallsBackToV1OnVersionMismatch() {
+    try (Nvml nvml = StandIn.open("fail nvmlDeviceGetMemoryInfo_v2 25\n" + StandIn.TWO_GPUS)) {
+      assertEquals(new GpuReading.Memory(16106127360L, 4831838208L + 314572800L, 16106127360L - 4831838208L - 314572800L,
+          null), nvml.read(0).memory());
+      assertEquals(1, StandIn.calls("nvmlDeviceGetMemoryInfo"));
+    }
+  }
+
   @Test
   void aGpuThatReportsNothingHasNullReadings() {
     try (Nvml nvml = StandIn.open("gpu\n")) {
