@@ -5,19 +5,14 @@ import static dev.edgeppo.nvml.gen.nvml_h.*;
 import dev.edgeppo.nvml.gen.nvmlMemory_st;
 import dev.edgeppo.nvml.gen.nvmlMemory_v2_st;
 import dev.edgeppo.nvml.gen.nvmlPciInfo_st;
-import dev.edgeppo.nvml.gen.nvmlProcessInfo_st;
-import dev.edgeppo.nvml.gen.nvmlProcessInfo_v1_st;
-import dev.edgeppo.nvml.gen.nvmlProcessInfo_v2_st;
 import dev.edgeppo.nvml.gen.nvmlProcessUtilizationSample_st;
 import dev.edgeppo.nvml.gen.nvmlUtilization_st;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -38,12 +33,6 @@ public final class Nvml implements AutoCloseable {
       "nvmlDeviceGetProcessUtilization", "nvmlDeviceGetTemperature", "nvmlDeviceGetPowerUsage",
       "nvmlDeviceGetEnforcedPowerLimit", "nvmlDeviceGetClockInfo", "nvmlDeviceGetTotalEccErrors",
       "nvmlDeviceGetCurrentClocksThrottleReasons", "nvmlDeviceGetMigMode");
-  /** How often a list query is repeated when processes keep appearing between the size query and the fetch. */
-  static final int LIST_ATTEMPTS = 5;
-  /** Extra room per fetch, so a process starting meanwhile does not force another round trip. */
-  private static final int LIST_SLACK = 4;
-  /** NVML_VALUE_NOT_AVAILABLE: usedGpuMemory when the driver may not tell (e.g. Windows WDDM, no permission). */
-  private static final long VALUE_NOT_AVAILABLE = -1L;
 
   private final Path library;
   private final ProcessQuery processQuery;
@@ -80,7 +69,7 @@ public final class Nvml implements AutoCloseable {
   public static boolean exports(String symbol) { return NvmlLibrary.exports(symbol); }
 
   /** Which running-processes symbol this library answers through: _v3, _v2 or the unversioned one; null if none. */
-  public String processSymbol() { return processQuery == null ? null : processQuery.symbol; }
+  public String processSymbol() { return processQuery == null ? null : processQuery.symbol(); }
 
   /** The kernel driver's version, e.g. "535.104.05"; null when not supported. */
   public String driverVersion() {
@@ -178,7 +167,7 @@ public final class Nvml implements AutoCloseable {
           () -> check("nvmlDeviceGetUtilizationRates", nvmlDeviceGetUtilizationRates(dev, util))));
       GpuReading.Memory memory = memory(arena, dev);
       List<GpuReading.ProcessInfo> processes = processQuery == null ? null
-          : optional(processQuery.symbol, () -> processQuery.fetch(arena, dev));
+          : optional(processQuery.symbol(), () -> processQuery.fetch(arena, dev));
       Integer temp = optional("nvmlDeviceGetTemperature",
           () -> uint(u32, "nvmlDeviceGetTemperature", nvmlDeviceGetTemperature(dev, NVML_TEMPERATURE_GPU(), u32)));
       Integer power = optional("nvmlDeviceGetPowerUsage",
@@ -255,81 +244,6 @@ public final class Nvml implements AutoCloseable {
   private static long ecc(MemorySegment dev, MemorySegment u64, int errorType, int counter) {
     check("nvmlDeviceGetTotalEccErrors", nvmlDeviceGetTotalEccErrors(dev, errorType, counter, u64));
     return u64.get(C_LONG_LONG, 0);
-  }
-
-  // ---- running compute processes: newest symbol the library has ----
-
-  /** The process-list symbol chosen once per library, with its struct layout (v1 lacks the instance ids). */
-  private record ProcessQuery(String symbol, MemoryLayout layout, SizedList.Call<MemorySegment> call,
-                              Function<MemorySegment, Integer> pid, Function<MemorySegment, Long> used) {
-    static ProcessQuery best() {
-      if (exports("nvmlDeviceGetComputeRunningProcesses_v3")) {
-        return new ProcessQuery("nvmlDeviceGetComputeRunningProcesses_v3", nvmlProcessInfo_st.layout(),
-            (dev, count, buf) -> nvmlDeviceGetComputeRunningProcesses_v3(dev, count, buf),
-            nvmlProcessInfo_st::pid, nvmlProcessInfo_st::usedGpuMemory);
-      }
-      if (exports("nvmlDeviceGetComputeRunningProcesses_v2")) {
-        return new ProcessQuery("nvmlDeviceGetComputeRunningProcesses_v2", nvmlProcessInfo_v2_st.layout(),
-            (dev, count, buf) -> nvmlDeviceGetComputeRunningProcesses_v2(dev, count, buf),
-            nvmlProcessInfo_v2_st::pid, nvmlProcessInfo_v2_st::usedGpuMemory);
-      }
-      if (exports("nvmlDeviceGetComputeRunningProcesses")) {
-        return new ProcessQuery("nvmlDeviceGetComputeRunningProcesses", nvmlProcessInfo_v1_st.layout(),
-            (dev, count, buf) -> nvmlDeviceGetComputeRunningProcesses(dev, count, buf),
-            nvmlProcessInfo_v1_st::pid, nvmlProcessInfo_v1_st::usedGpuMemory);
-      }
-      return null;
-    }
-
-    List<GpuReading.ProcessInfo> fetch(Arena arena, MemorySegment dev) {
-      return SizedList.fetch(arena, symbol, layout, (count, buf) -> call.invoke(dev, count, buf), s -> {
-        long bytes = used.apply(s);
-        return new GpuReading.ProcessInfo(pid.apply(s), bytes == VALUE_NOT_AVAILABLE ? null : bytes);
-      });
-    }
-  }
-
-  /** NVML's two-call protocol for lists: ask the count, allocate, fetch; again if the list grew meanwhile. */
-  static final class SizedList {
-    private SizedList() {}
-
-    interface Call<D> {
-      int invoke(D device, MemorySegment count, MemorySegment buffer);
-    }
-
-    interface Fill {
-      int invoke(MemorySegment count, MemorySegment buffer);
-    }
-
-    static <T> List<T> fetch(Arena arena, String function, MemoryLayout element, Fill call,
-                             Function<MemorySegment, T> copy) {
-      MemorySegment count = arena.allocate(C_INT);
-      count.set(C_INT, 0, 0);
-      int rc = call.invoke(count, MemorySegment.NULL);
-      for (int attempt = 0; attempt < LIST_ATTEMPTS; attempt++) {
-        if (rc == NVML_SUCCESS()) {
-          // Success with no buffer can only mean an empty list.
-          return List.of();
-        }
-        if (rc != NVML_ERROR_INSUFFICIENT_SIZE()) check(function, rc);
-        int room = count.get(C_INT, 0) + LIST_SLACK;
-        MemorySegment buf = arena.allocate(element, room);
-        count.set(C_INT, 0, room);
-        rc = call.invoke(count, buf);
-        if (rc == NVML_SUCCESS()) {
-          int n = count.get(C_INT, 0);
-          if (n < 0 || n > room) {
-            throw new NvmlException(function, NvmlReturn.UNKNOWN.code(), "Unknown Error: " + function + " reported "
-                + n + " entries for room of " + room);
-          }
-          List<T> out = new ArrayList<>(n);
-          for (int i = 0; i < n; i++) out.add(copy.apply(buf.asSlice(i * element.byteSize(), element.byteSize())));
-          return List.copyOf(out);
-        }
-      }
-      check(function, rc);
-      throw new AssertionError("unreachable: check throws on " + rc);
-    }
   }
 
   // ---- helpers ----

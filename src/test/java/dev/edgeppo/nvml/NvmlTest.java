@@ -246,7 +246,7 @@ class NvmlTest {
       NvmlException e = assertThrows(NvmlException.class, () -> nvml.read(0));
       assertEquals(NvmlReturn.INSUFFICIENT_SIZE, e.code());
       assertEquals("Insufficient Size", e.nvmlText());
-      assertEquals(1 + Nvml.LIST_ATTEMPTS, StandIn.calls("nvmlDeviceGetComputeRunningProcesses_v3"));
+      assertEquals(1 + SizedList.ATTEMPTS, StandIn.calls("nvmlDeviceGetComputeRunningProcesses_v3"));
     }
   }
 
@@ -309,10 +309,13 @@ class NvmlTest {
 
   @Test
   void aSecondLibraryInTheSameJvmIsRefused() {
-    try (Nvml ignored = StandIn.open(StandIn.TWO_GPUS)) {
+    Nvml loaded = StandIn.open(StandIn.TWO_GPUS);
+    try {
       IllegalStateException e = assertThrows(IllegalStateException.class,
           () -> Nvml.open(StandIn.OLD_LIBRARY.toString()));
-      assertTrue(e.getMessage().contains(StandIn.LIBRARY.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains(loaded.library().toString()), e.getMessage());
+    } finally {
+      loaded.close();
     }
   }
 }
