@@ -8,14 +8,11 @@ import java.util.Optional;
 
 /** The PyTorch golden cases on a real GPU; skipped with the reason printed where there is none. */
 class CudaGpuPyTorchParityTest extends PyTorchParityTest {
-  private UpdateBackend made; // one per test: the parent asks twice, and each holds a CUDA context
-
   @Override
   protected UpdateBackend backend() {
-    if (made != null) return made;
     Optional<String> why = JCudaRunner.unavailableReason();
     why.ifPresent(r -> System.out.println("CudaGpuPyTorchParityTest skipped: " + r));
     assumeTrue(why.isEmpty(), () -> "no GPU: " + why.orElse(""));
-    return made = CudaBackend.onGpu();
+    return CudaBackend.onGpu();
   }
 }
