@@ -1,7 +1,6 @@
 package dev.edgeppo.ppo;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -65,7 +64,7 @@ final class Dense {
         int wr = wOff + o * in, k = 0;
         FloatVector acc = FloatVector.zero(S);
         for (; k < kb; k += L) acc = FloatVector.fromArray(S, x, xr + k).fma(FloatVector.fromArray(S, p, wr + k), acc);
-        float s = p[bOff + o] + acc.reduceLanes(VectorOperators.ADD);
+        float s = p[bOff + o] + sumLanes(acc);
         for (; k < in; k++) s += x[xr + k] * p[wr + k];
         y[i * out + o] = s;
       }
@@ -216,8 +215,19 @@ final class Dense {
       FloatVector x = FloatVector.fromArray(S, v, i);
       acc = x.fma(x, acc);
     }
-    double s = acc.reduceLanes(VectorOperators.ADD);
+    double s = sumLanes(acc);
     for (; i < v.length; i++) s += (double) v[i] * v[i];
+    return s;
+  }
+
+  /**
+   * Lanes added first to last. reduceLanes(ADD) is not used: its order is unspecified, and the
+   * compiled intrinsic and the interpreter's fallback round differently, so the same update gave
+   * different parameters before and after the JIT compiled it.
+   */
+  static float sumLanes(FloatVector v) {
+    float s = 0f;
+    for (int j = 0; j < L; j++) s += v.lane(j);
     return s;
   }
 }
