@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class,
         TrainOnceCommand.class,
         BenchCommand.class,
+        SimulateCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
