@@ -93,11 +93,11 @@ final class PendulumCommand implements Callable<Integer> {
       double[] x = curve.stream().mapToDouble(PendulumTrainer.Point::steps).toArray();
       double[] y = curve.stream().mapToDouble(PendulumTrainer.Point::meanReturn).toArray();
       Map<String, Double> levels = new LinkedHashMap<>();
-      levels.put("edgeppo, mean action after training", eval.mean());
-      levels.put("rl-baselines3-zoo PPO+gSDE, 100k steps (-172)", -172.0);
-      levels.put("CleanRL default PPO, 8M steps (-1142)", -1142.0);
+      levels.put("edgeppo, mean action (eval)", eval.mean());
+      levels.put("zoo PPO+gSDE 100k (-172)", -172.0);
+      levels.put("CleanRL PPO 8M (-1142)", -1142.0);
       Plot.lines(plot, "Pendulum-v1: edgeppo PPO, seed " + seed, "environment steps", "mean episode return",
-          x, Map.of("edgeppo PPO (training episodes)", y), levels);
+          x, Map.of("edgeppo PPO, training episodes", y), levels);
     }
     if (json) {
       ObjectNode root = JSON.createObjectNode();

@@ -113,8 +113,8 @@ final class SimulateCommand implements Callable<Integer> {
     if (csv != null) curve.writeCsv(csv);
     if (plot != null) {
       Map<String, Double> levels = new LinkedHashMap<>();
-      levels.put("ppo, infer mode after learning", result.run("ppo").eval().meanReward());
-      levels.put("grant_requested on the same stretch", result.run("grant_requested").eval().meanReward());
+      levels.put("ppo infer mode (eval)", result.run("ppo").eval().meanReward());
+      levels.put("grant_requested (eval)", result.run("grant_requested").eval().meanReward());
       Plot.lines(plot, "edgeppo simulate: " + label + ", seed " + seed, "feedbacks", "mean reward per " + block + " feedbacks",
           curve.x(), curve.curves(), levels);
     }

@@ -17,9 +17,10 @@ public final class Plot {
   public static void lines(Path png, String title, String xLabel, String yLabel, double[] x, Map<String, double[]> series,
                            Map<String, Double> levels) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
-    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideSE);
+    XYChart chart = new XYChartBuilder().width(1000).height(560).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+    chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
     chart.getStyler().setMarkerSize(0);
+    chart.getStyler().setLegendLayout(org.knowm.xchart.style.Styler.LegendLayout.Horizontal);
     for (Map.Entry<String, double[]> e : series.entrySet()) {
       double[] y = e.getValue();
       int n = Math.min(x.length, y.length);
