@@ -103,7 +103,8 @@ final class SimulateCommand implements Callable<Integer> {
     };
     String label = workload.equals("trace") ? "trace " + (trace == null ? "(built-in openb excerpt)" : trace.toString()) : "synthetic mix";
     PrintWriter err = spec.commandLine().getErr();
-    ProgressBar bar = new ProgressBar(err, !json, System.console() != null);
+    // Since JDK 22 System.console() exists even when redirected; isTerminal() tells a person is watching.
+    ProgressBar bar = new ProgressBar(err, !json, System.console() != null && System.console().isTerminal());
     Simulation.Result result = Simulation.run(
         new Simulation.Config(workload, pods, feedbacks, seed, hyper, backend, fraction), bar::update);
     bar.finish();

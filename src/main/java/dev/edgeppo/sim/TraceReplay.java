@@ -26,8 +26,9 @@ import java.util.SplittableRandom;
  * Guaranteed → training. The hidden demand comes from the class, as in the synthetic mix. Only pods that
  * share one GPU ({@code num_gpu} 1) and were scheduled ({@code scheduled_time} present) are replayed.
  *
- * <p>The trace is a whole cluster; one node sees a thinned share of it: arrival gaps are stretched so that
- * {@link ArrivalProcess#DEFAULT_CONCURRENCY} pods run on average. Past its end the trace is replayed again,
+ * <p>The trace is a whole cluster; one node sees a thinned share of it: arrival gaps are stretched, keeping
+ * their proportions, so that the requested number of pods (by default
+ * {@link ArrivalProcess#DEFAULT_CONCURRENCY}) run on average. Past its end the trace is replayed again,
  * with new hidden demands.
  */
 public final class TraceReplay {
