@@ -7,7 +7,17 @@ Run with Debian's /usr/bin/python3 (it has torch); only torch and the standard l
 
 writes the golden update cases (SPEC §2 update-case files plus an "expected" block) to
 src/test/resources/fixtures/ppo/ and prints, per case, what it exercises and whether the loss fell
-over the epochs. Everything is seeded, so a second run writes the same bytes, given the same BLAS:
+over the epochs.
+
+A case file is SPEC §2's update-case file plus "description", "generator" and
+  "expected": {"parameters": {name: nested lists} after the update,
+               "steps": [{loss, policy_loss, value_loss, entropy, approx_kl, clip_fraction, grad_norm,
+                          skipped}] one per optimisation step, measured at its forward pass (grad_norm
+                          before clipping; a skipped step's non-finite numbers are null),
+               "metrics": UpdateMetrics (means over the steps that ran),
+               "advantages": [T] after normalisation if any, "returns": [T]}.
+
+Everything is seeded, so a second run writes the same bytes, given the same BLAS:
 Debian's torch does its matrix products in the system libblas.so.3, and the committed cases were made
 with the reference BLAS (each file's "generator" says which); OpenBLAS changes the last bits (~1e-6).
 """

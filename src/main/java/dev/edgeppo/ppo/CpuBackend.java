@@ -78,7 +78,7 @@ public final class CpuBackend implements UpdateBackend {
 
     int mb = hp.minibatchFor(t);
     for (int i = 0; i < t; i++) order[i] = i;
-    SplittableRandom shuffler = hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adam.step()) : null;
+    SplittableRandom shuffler = shuffler(hp, adam.step());
     double sPol = 0, sVal = 0, sEnt = 0, sKl = 0, sClip = 0, sNorm = 0;
     int steps = 0, skipped = 0;
     for (int epoch = 0; epoch < hp.epochs(); epoch++) {
@@ -104,7 +104,15 @@ public final class CpuBackend implements UpdateBackend {
         explainedVariance, std, sNorm / done, steps, skipped, t);
   }
 
-  private static void shuffle(int[] a, int n, SplittableRandom r) {
+  /**
+   * The seeded source of the minibatch shuffle (null when not shuffling); each epoch shuffles the
+   * previous epoch's order further with {@link #shuffle}. Public so the CUDA backend draws the same orders.
+   */
+  public static SplittableRandom shuffler(Hyperparameters hp, long adamStep) {
+    return hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adamStep) : null;
+  }
+
+  public static void shuffle(int[] a, int n, SplittableRandom r) {
     for (int i = n - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int x = a[i]; a[i] = a[j]; a[j] = x;

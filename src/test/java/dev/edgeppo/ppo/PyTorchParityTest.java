@@ -56,11 +56,12 @@ public class PyTorchParityTest {
     UpdateCase c = UpdateCase.read(file);
     List<CpuBackend.StepStats> steps = new ArrayList<>();
     UpdateMetrics m;
+    String name;
     try (UpdateBackend b = backend()) {
+      name = file.getFileName() + " on " + b.name();
       if (b instanceof CpuBackend cpu) cpu.setStepObserver(steps::add);
       m = b.update(c.parameters(), new AdamState(c.parameters().layout()), c.batch(), c.hyperparameters());
     }
-    String name = file.getFileName() + " on " + backend().name();
     ParityAssert.assertTensorsClose(name, c.expectedParameters(), c.parameters(), ParityAssert.PARAM_TOL);
 
     JsonNode em = c.expected().get("metrics");
