@@ -44,7 +44,7 @@ public final class AgentCore implements AutoCloseable {
   private final RandomGenerator rng;
   private final int batchSize;
 
-  private final ConcurrentHashMap<String, Pending> pending = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Entry> pending = new ConcurrentHashMap<>();
   private final AtomicLong pendingCount = new AtomicLong();
   private final LongAdder expired = new LongAdder();
   private final AtomicLong lastSweepMillis = new AtomicLong();
@@ -59,7 +59,14 @@ public final class AgentCore implements AutoCloseable {
   private volatile Consumer<UpdateMetrics> updateObserver = m -> {};
   private volatile Consumer<Throwable> failureObserver = t -> {};
 
-  private static final class Pending {
+  /** What the id map holds: a pending allocation, or the small mark of one answered (kept until the TTL for 409s). */
+  private sealed interface Entry permits Pending, Answered {
+    long createdMillis();
+  }
+
+  private record Answered(long createdMillis) implements Entry {}
+
+  private static final class Pending implements Entry {
     final float[] state, action;
     final float logProb, value;
     final int requestedCores, cores, gpuIndex;
@@ -78,6 +85,9 @@ public final class AgentCore implements AutoCloseable {
       this.gpuIndex = gpuIndex;
       this.createdMillis = createdMillis;
     }
+
+    @Override
+    public long createdMillis() { return createdMillis; }
   }
 
   public AgentCore(PpoLearner learner, Telemetry telemetry, AgentOptions options) {
@@ -120,9 +130,9 @@ public final class AgentCore implements AutoCloseable {
   public FeedbackResult feedback(Feedback fb) {
     fb.validate();
     long now = options.clock().millis();
-    Pending p = pending.get(fb.allocationId());
-    if (p == null) throw new UnknownAllocationException("unknown allocation_id '" + fb.allocationId() + "'");
-    if (p.answered.get()) throw new DuplicateFeedbackException("allocation '" + fb.allocationId() + "' already had its feedback");
+    Entry en = pending.get(fb.allocationId());
+    if (en == null) throw new UnknownAllocationException("unknown allocation_id '" + fb.allocationId() + "'");
+    if (!(en instanceof Pending p) || p.answered.get()) throw new DuplicateFeedbackException("allocation '" + fb.allocationId() + "' already had its feedback");
     if (now - p.createdMillis > ttlMillis()) {
       expire(fb.allocationId(), p);
       throw new UnknownAllocationException("allocation '" + fb.allocationId() + "' expired after " + options.pendingTtl());
@@ -134,6 +144,7 @@ public final class AgentCore implements AutoCloseable {
     if (!p.answered.compareAndSet(false, true))
       throw new DuplicateFeedbackException("allocation '" + fb.allocationId() + "' already had its feedback");
     pendingCount.decrementAndGet();
+    pending.replace(fb.allocationId(), p, new Answered(p.createdMillis));
     maybeSweep(now);
     if (options.mode() == Mode.INFER) return new FeedbackResult(reward, 0, false);
     return complete(p, (float) reward, next, fb.done());
@@ -242,12 +253,12 @@ public final class AgentCore implements AutoCloseable {
   public void sweep() {
     long now = options.clock().millis();
     lastSweepMillis.set(now);
-    for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Pending> en = it.next();
-      Pending p = en.getValue();
-      if (now - p.createdMillis <= ttlMillis()) continue;
-      if (p.answered.get()) pending.remove(en.getKey(), p);
-      else expire(en.getKey(), p);
+    for (Iterator<Map.Entry<String, Entry>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Entry> en = it.next();
+      Entry e = en.getValue();
+      if (now - e.createdMillis() <= ttlMillis()) continue;
+      if (e instanceof Pending p && !p.answered.get()) expire(en.getKey(), p);
+      else pending.remove(en.getKey(), e);
     }
   }
 

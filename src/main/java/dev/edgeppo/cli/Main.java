@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class,
         TrainOnceCommand.class,
         BenchCommand.class,
+        ServeCommand.class,
         SimulateCommand.class,
         GpuDiagCommand.class,
     })

@@ -7,18 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /** Telemetry whose readings a test sets; can be told to fail. */
-final class FixedTelemetry implements Telemetry {
-  volatile List<GpuSnapshot> gpus;
-  volatile boolean failing;
+public final class FixedTelemetry implements Telemetry {
+  public volatile List<GpuSnapshot> gpus;
+  public volatile boolean failing;
 
-  FixedTelemetry(GpuSnapshot... gpus) { this.gpus = List.of(gpus); }
+  public FixedTelemetry(GpuSnapshot... gpus) { this.gpus = List.of(gpus); }
 
-  static GpuSnapshot gpu(int index, double util, long total, long used, int processes) {
+  public static GpuSnapshot gpu(int index, double util, long total, long used, int processes) {
     return new GpuSnapshot(index, "GPU-test-" + index, "test", util, null, total, used, processes, null, null, Map.of());
   }
 
   /** The seed's node: 45 % busy, 30 % of 10000 MiB used, 2 pods. */
-  static FixedTelemetry seedNode() { return new FixedTelemetry(gpu(0, 45, 10000, 3000, 2)); }
+  public static FixedTelemetry seedNode() { return new FixedTelemetry(gpu(0, 45, 10000, 3000, 2)); }
 
   @Override public String name() { return "fixed"; }
 
