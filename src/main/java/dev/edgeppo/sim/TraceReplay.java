@@ -20,19 +20,21 @@ import java.util.SplittableRandom;
  *
  * <p>Of each row: {@code gpu_milli} / 10 is the cores % asked for, and the same share of a 16 GiB GPU (the
  * memory of most of the trace's GPUs; the trace gives no GPU memory) the memory asked for;
- * {@code creation_time} is the arrival, {@code deletion_time - creation_time} the lifetime (capped at
+ * {@code creation_time} is the arrival (rows are replayed in its order), {@code deletion_time - creation_time} the lifetime (capped at
  * {@value #MAX_LIFETIME_S} s, so that a pod the trace keeps for weeks does not hold the node for the
  * whole run); {@code qos} picks the workload class: LS → inference, BE → training, Burstable → bursty,
  * Guaranteed → training. The hidden demand comes from the class, as in the synthetic mix. Only pods that
  * share one GPU ({@code num_gpu} 1) and were scheduled ({@code scheduled_time} present) are replayed.
  *
- * <p>The trace is a whole cluster; one node sees a thinned share of it: arrival gaps are stretched, keeping
- * their proportions, so that the requested number of pods (by default
+ * <p>The trace is a whole cluster; one node sees a thinned share of it: arrival gaps (each cut to at most
+ * {@value #MAX_GAP_S} s) are scaled, keeping their proportions, so that the requested number of pods (by default
  * {@link ArrivalProcess#DEFAULT_CONCURRENCY}) run on average. Past its end the trace is replayed again,
  * with new hidden demands.
  */
 public final class TraceReplay {
   public static final long MAX_LIFETIME_S = 4 * 3600;
+  /** Longer quiet spells between two creations are replayed as this long. */
+  public static final long MAX_GAP_S = 3600;
   public static final long WHOLE_GPU_MEMORY_MB = 16384;
   /** The excerpt shipped with edgeppo: the default of {@code simulate --workload trace}. */
   public static final String EXCERPT_RESOURCE = "/dev/edgeppo/sim/openb-excerpt.csv";
@@ -60,7 +62,8 @@ public final class TraceReplay {
   private TraceReplay(String source, List<Row> rows) {
     this.source = source;
     this.rows = List.copyOf(rows);
-    this.replayed = rows.stream().filter(Row::replayable).toList();
+    // openb_pod_list_gpushare100.csv is not in creation order; the replay is (stable, so ties keep file order).
+    this.replayed = rows.stream().filter(Row::replayable).sorted(java.util.Comparator.comparingLong(Row::creation)).toList();
     if (replayed.isEmpty()) throw new IllegalArgumentException(source + ": no row with num_gpu 1, gpu_milli > 0 and a scheduled_time to replay");
   }
 
@@ -139,22 +142,36 @@ public final class TraceReplay {
   /** Lifetime of a row on the node, in whole seconds (at least 1, at most {@link #MAX_LIFETIME_S}). */
   static long lifetime(Row r) { return Math.max(1, Math.min(MAX_LIFETIME_S, r.deletion() - r.creation())); }
 
+  /**
+   * Seconds from the first replayed row to each row, with every gap cut to at most {@link #MAX_GAP_S}: the
+   * default trace spends its first 10^7 s on a few dozen pods and then turns dense, and an average over
+   * the idle stretch would pack the dense part far past the concurrency asked for.
+   */
+  long[] offsets() {
+    long[] o = new long[replayed.size()];
+    for (int i = 1; i < o.length; i++)
+      o[i] = o[i - 1] + Math.min(MAX_GAP_S, replayed.get(i).creation() - replayed.get(i - 1).creation());
+    return o;
+  }
+
   /** {@code count} pods replaying the trace in order (again from the start when it runs out), hidden demands from {@code seed}. */
   public List<SimPod> pods(int count, long seed, double concurrency) {
     if (count < 1) throw new IllegalArgumentException("need at least one pod, got " + count);
     if (!(concurrency > 0)) throw new IllegalArgumentException("concurrency must be > 0, got " + concurrency);
-    long first = replayed.getFirst().creation(), span = replayed.getLast().creation() - first;
+    long[] offsets = offsets();
+    long span = offsets[offsets.length - 1];
     double lifeSum = 0;
     for (Row r : replayed) lifeSum += lifetime(r);
     double meanGap = lifeSum / replayed.size() / concurrency;
-    // Stretch the trace's gaps so the node holds `concurrency` pods: n pods over span·stretch seconds.
+    // Scale the trace's gaps so the node holds `concurrency` pods: n pods over span·stretch seconds.
     double stretch = span > 0 ? replayed.size() * meanGap / span : 0;
     double cycle = span * stretch + meanGap;
     SplittableRandom rng = new SplittableRandom(seed);
     List<SimPod> pods = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      Row row = replayed.get(i % replayed.size());
-      long arrival = Math.round((i / replayed.size()) * cycle + (row.creation() - first) * stretch);
+      int k = i % replayed.size();
+      Row row = replayed.get(k);
+      long arrival = Math.round((i / replayed.size()) * cycle + offsets[k] * stretch);
       int cores = (int) Math.max(1, Math.min(100, Math.round(row.gpuMilli() / 10.0)));
       long memory = Math.max(256, Math.round(row.gpuMilli() / 1000.0 * WHOLE_GPU_MEMORY_MB));
       pods.add(row.workload().withRequest(i, row.name(), arrival, lifetime(row), cores, memory, rng.split()));
