@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class,
         TrainOnceCommand.class,
         BenchCommand.class,
+        ServeCommand.class,
+        SimulateCommand.class,
         GpuDiagCommand.class,
     })
 public final class Main implements Runnable {

@@ -1,0 +1,165 @@
+package dev.edgeppo.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgeppo.agent.AgentOptions;
+import dev.edgeppo.agent.Mode;
+import dev.edgeppo.agent.StateEncoder;
+import dev.edgeppo.ppo.Hyperparameters;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The configuration of {@code serve}, each key from the first place that sets it: command-line flag
+ * ({@code --state-dir}), environment variable ({@code EDGEPPO_STATE_DIR}), the JSON config file
+ * ({@code "state_dir"}), then the default. Every hyperparameter is a key under its JSON name; their
+ * defaults come from {@link Hyperparameters#defaults()}.
+ */
+record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
+                   Long maxMemoryMb, int maxPods, Duration pendingTtl, Duration readTimeout, long seed,
+                   String logFormat, String logLevel, Hyperparameters hp) {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
+  static final Map<String, String[]> AGENT_KEYS = new LinkedHashMap<>();
+
+  static {
+    key("bind", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)");
+    key("port", "8080", "TCP port (0 picks a free one and logs it)");
+    key("telemetry", "auto", "auto, nvml or sim");
+    key("backend", "auto", "update backend: auto, cpu, cuda, ...");
+    key("mode", "train", "train (sample and learn) or infer (mean, no learning)");
+    key("state_dir", null, "directory for the checkpoint and the journal; unset: nothing survives a restart");
+    key("token_file", null, "file holding the bearer token every endpoint but /healthz and /readyz wants");
+    key("max_memory_mb", null, "memory scale of the state and action; unset: the chosen GPU's total");
+    key("max_pods", Integer.toString(StateEncoder.DEFAULT_MAX_PODS), "pods that make state[4] = 1");
+    key("pending_ttl_seconds", Long.toString(AgentOptions.DEFAULT_PENDING_TTL.toSeconds()), "allocations without feedback expire after this");
+    key("read_timeout_seconds", "10", "a request must arrive whole within this");
+    key("seed", "0", "seeds the fresh policy and action sampling");
+    key("log_format", "text", "text or json (one object a line)");
+    key("log_level", "info", "debug, info, warn or error");
+  }
+
+  private static void key(String k, String def, String help) { AGENT_KEYS.put(k, new String[] {def, help}); }
+
+  /** Hyperparameter keys with their defaults, in the record's order. */
+  static Map<String, Object> hyperparameterDefaults() {
+    return JSON.convertValue(Hyperparameters.defaults(), new TypeReference<LinkedHashMap<String, Object>>() {});
+  }
+
+  static String flag(String key) { return "--" + key.replace('_', '-'); }
+
+  static String env(String key) { return "EDGEPPO_" + key.toUpperCase(Locale.ROOT); }
+
+  /**
+   * @param flags values given on the command line, by key
+   * @param file  the config file, or null
+   */
+  static ServeConfig resolve(Map<String, String> flags, Map<String, String> env, Path file) throws IOException {
+    Map<String, JsonNode> fromFile = file == null ? Map.of() : readFile(file);
+    Sources src = new Sources(flags, env, fromFile, file);
+    Map<String, Object> hpMap = hyperparameterDefaults();
+    for (Map.Entry<String, Object> e : hpMap.entrySet()) {
+      String raw = src.raw(e.getKey(), null);
+      if (raw != null) e.setValue(src.typed(e.getKey(), raw, e.getValue()));
+    }
+    Hyperparameters hp;
+    try {
+      hp = JSON.convertValue(hpMap, Hyperparameters.class);
+    } catch (IllegalArgumentException e) {
+      Throwable c = e;
+      while (c.getCause() != null) c = c.getCause();
+      throw new IllegalArgumentException("hyperparameters: " + c.getMessage());
+    }
+    String mode = src.string("mode");
+    if (!mode.equals("train") && !mode.equals("infer")) throw src.bad("mode", mode, "train or infer");
+    String stateDir = src.string("state_dir"), token = src.string("token_file"), maxMem = src.string("max_memory_mb");
+    long ttl = src.longIn("pending_ttl_seconds", 1, 7 * 24 * 3600);
+    return new ServeConfig(src.string("bind"), (int) src.longIn("port", 0, 65535), src.string("telemetry"),
+        src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
+        stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
+        maxMem == null ? null : src.longIn("max_memory_mb", 513, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
+        Duration.ofSeconds(ttl), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
+        src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp);
+  }
+
+  private static Map<String, JsonNode> readFile(Path file) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IOException("config file " + file + ": " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) throw new IOException("config file " + file + ": must be a JSON object");
+    Map<String, Object> hpDefaults = hyperparameterDefaults();
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!AGENT_KEYS.containsKey(e.getKey()) && !hpDefaults.containsKey(e.getKey())) unknown.add(e.getKey());
+      out.put(e.getKey(), e.getValue());
+    }
+    if (!unknown.isEmpty()) throw new IOException("config file " + file + ": unknown keys " + unknown);
+    return out;
+  }
+
+  /** Looks a key up in precedence order and remembers where its value came from, for error messages. */
+  private record Sources(Map<String, String> flags, Map<String, String> env, Map<String, JsonNode> file, Path filePath) {
+    String raw(String key, String def) {
+      if (flags.get(key) != null) return flags.get(key);
+      if (env.get(ServeConfig.env(key)) != null) return env.get(ServeConfig.env(key));
+      JsonNode n = file.get(key);
+      if (n != null && !n.isNull()) return n.isValueNode() ? n.asText() : n.toString();
+      return def;
+    }
+
+    String where(String key) {
+      if (flags.get(key) != null) return flag(key);
+      if (env.get(ServeConfig.env(key)) != null) return ServeConfig.env(key);
+      if (file.get(key) != null) return "\"" + key + "\" in " + filePath;
+      return "default of " + key;
+    }
+
+    String string(String key) { return raw(key, AGENT_KEYS.get(key)[0]); }
+
+    long longIn(String key, long lo, long hi) {
+      String v = string(key);
+      try {
+        long n = Long.parseLong(v.trim());
+        if (n < lo || n > hi) throw bad(key, v, "an integer in " + lo + ".." + hi);
+        return n;
+      } catch (NumberFormatException e) {
+        throw bad(key, v, "an integer in " + lo + ".." + hi);
+      }
+    }
+
+    Object typed(String key, String raw, Object def) {
+      String v = raw.trim();
+      try {
+        if (def instanceof Boolean) {
+          if (!v.equals("true") && !v.equals("false")) throw bad(key, raw, "true or false");
+          return Boolean.parseBoolean(v);
+        }
+        if (def instanceof Integer) return Integer.parseInt(v);
+        double d = Double.parseDouble(v);
+        if (!Double.isFinite(d)) throw bad(key, raw, "a finite number");
+        return d;
+      } catch (NumberFormatException e) {
+        throw bad(key, raw, def instanceof Integer ? "an integer" : "a number");
+      }
+    }
+
+    IllegalArgumentException bad(String key, String value, String want) {
+      return new IllegalArgumentException(where(key) + ": '" + value + "' is not " + want);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.edgeppo.server;
+
+import dev.edgeppo.agent.AgentCore;
+import dev.edgeppo.ppo.UpdateMetrics;
+import dev.edgeppo.telemetry.GpuSnapshot;
+import dev.edgeppo.telemetry.Telemetry;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
+
+/** What {@code /metrics} shows, through Prometheus' client_java, registered in a registry of its own. */
+public final class AgentMetrics {
+  /** Latency buckets from 50 µs: the agent answers in well under a millisecond. */
+  private static final double[] LATENCY_BOUNDS = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+  private final Counter requests;
+  private final Histogram latency;
+  private final Histogram reward;
+
+  public AgentMetrics(AgentCore core) {
+    requests = Counter.builder().name("edgeppo_http_requests_total")
+        .help("HTTP requests by endpoint and status").labelNames("endpoint", "status").register(registry);
+    latency = Histogram.builder().name("edgeppo_http_request_duration_seconds")
+        .help("Time from request read to response written").labelNames("endpoint", "status")
+        .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
+    reward = Histogram.builder().name("edgeppo_reward").help("Reward of each feedback (SPEC §1)")
+        .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
+    counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
+    counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
+    counter("edgeppo_expired_allocations_total", "Allocations dropped without feedback after the TTL", core::expired);
+    gauge("edgeppo_buffered_experiences", "Complete experiences waiting for the next update", core::buffered);
+    gauge("edgeppo_pending_allocations", "Allocations waiting for their feedback", core::pending);
+    gauge("edgeppo_policy_version", "Updates behind the serving policy", () -> core.learner().policy().version());
+    gauge("edgeppo_training", "1 while an update runs", () -> core.isTraining() ? 1 : 0);
+    lastUpdate(core, "policy_loss", UpdateMetrics::policyLoss);
+    lastUpdate(core, "value_loss", UpdateMetrics::valueLoss);
+    lastUpdate(core, "entropy", UpdateMetrics::entropy);
+    lastUpdate(core, "approx_kl", UpdateMetrics::approxKl);
+    lastUpdate(core, "clip_fraction", UpdateMetrics::clipFraction);
+    lastUpdate(core, "explained_variance", UpdateMetrics::explainedVariance);
+    lastUpdate(core, "grad_norm", UpdateMetrics::gradNorm);
+    lastUpdate(core, "skipped_steps", UpdateMetrics::skippedSteps);
+    GaugeWithCallback.builder().name("edgeppo_train_action_std").help("Action std per dimension after the last update")
+        .labelNames("dim").callback(cb -> {
+          UpdateMetrics m = core.learner().lastMetrics();
+          float[] std = core.learner().policy().std();
+          for (int d = 0; d < std.length; d++) cb.call(m == null ? std[d] : m.std()[d], Integer.toString(d));
+        }).register(registry);
+    telemetryGauges(core.telemetry());
+  }
+
+  public void request(String endpoint, int status, long nanos) {
+    String s = Integer.toString(status);
+    requests.labelValues(endpoint, s).inc();
+    latency.labelValues(endpoint, s).observe(nanos / 1e9);
+  }
+
+  public void reward(double r) { reward.observe(r); }
+
+  public byte[] scrape() throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+    writer.write(out, registry.scrape());
+    return out.toByteArray();
+  }
+
+  public String contentType() { return writer.getContentType(); }
+
+  private void counter(String name, String help, java.util.function.LongSupplier v) {
+    CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(v.getAsLong())).register(registry);
+  }
+
+  private void gauge(String name, String help, java.util.function.DoubleSupplier v) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(v.getAsDouble())).register(registry);
+  }
+
+  private void lastUpdate(AgentCore core, String metric, ToDoubleFunction<UpdateMetrics> f) {
+    GaugeWithCallback.builder().name("edgeppo_train_" + metric).help("Last update's " + metric + " (SPEC §2)")
+        .callback(cb -> {
+          UpdateMetrics m = core.learner().lastMetrics();
+          if (m != null) cb.call(f.applyAsDouble(m));
+        }).register(registry);
+  }
+
+  /** One gauge per reading; a GPU that does not report a reading has no sample for it. */
+  private void telemetryGauges(Telemetry t) {
+    gpuGauge(t, "edgeppo_gpu_utilization_percent", "NVML utilization.gpu", GpuSnapshot::utilizationGpu);
+    gpuGauge(t, "edgeppo_gpu_memory_bandwidth_percent", "NVML utilization.memory", GpuSnapshot::utilizationMemory);
+    gpuGauge(t, "edgeppo_gpu_memory_used_mib", "Framebuffer used", g -> g.memoryUsedMib() == null ? null : g.memoryUsedMib().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_memory_total_mib", "Framebuffer total", g -> g.memoryTotalMib() == null ? null : g.memoryTotalMib().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
+    gpuGauge(t, "edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
+    GaugeWithCallback.builder().name("edgeppo_gpu_reading").help("Further telemetry readings by name")
+        .labelNames("gpu", "uuid", "name").callback(cb -> eachGpu(t, g -> {
+          for (Map.Entry<String, Double> e : g.extra().entrySet())
+            if (e.getValue() != null) cb.call(e.getValue(), Integer.toString(g.index()), g.uuid(), e.getKey());
+        })).register(registry);
+  }
+
+  private void gpuGauge(Telemetry t, String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(t, g -> {
+      Double v = f.apply(g);
+      if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid());
+    })).register(registry);
+  }
+
+  private static void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
+    List<GpuSnapshot> gpus;
+    try {
+      gpus = t.read();
+    } catch (RuntimeException e) {
+      return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
+    }
+    gpus.forEach(c);
+  }
+}

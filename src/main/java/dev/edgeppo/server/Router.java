@@ -1,0 +1,191 @@
+package dev.edgeppo.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.edgeppo.agent.AgentCore;
+import dev.edgeppo.agent.AllocateRequest;
+import dev.edgeppo.agent.Allocation;
+import dev.edgeppo.agent.BadInputException;
+import dev.edgeppo.agent.DuplicateFeedbackException;
+import dev.edgeppo.agent.Feedback;
+import dev.edgeppo.agent.FeedbackResult;
+import dev.edgeppo.agent.UnknownAllocationException;
+import dev.edgeppo.ppo.PpoLearner;
+import dev.edgeppo.telemetry.TelemetryException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * SPEC §4's API as a function from request to response, without sockets: the HTTP adapter and the tests
+ * (fuzzing included) call the same {@link #route}. Refusals are decided before anything reaches the core,
+ * and the core itself changes nothing when it refuses.
+ */
+final class Router {
+  static final int MAX_BODY = 1 << 20;
+  private static final Logger LOG = Logger.getLogger(Router.class.getName());
+  private static final Set<String> ALLOCATE_FIELDS = Set.of("cores", "memory", "pod", "gpu");
+  private static final Set<String> FEEDBACK_FIELDS = Set.of("allocation_id", "actual_usage", "qos_met", "pods", "done");
+  static final String JSON = "application/json";
+
+  /** @param bodyTooLarge the adapter stopped reading past {@link #MAX_BODY}; body is then empty */
+  record Request(String method, String path, String authorization, byte[] body, boolean bodyTooLarge) {}
+
+  record Response(int status, String contentType, byte[] body, String endpoint) {}
+
+  private record GpuRef(int index, String uuid) {}
+
+  private final AgentCore core;
+  private final AgentMetrics metrics;
+  private final byte[] expectedAuth;
+  private final String telemetryWhy;
+
+  /** @param token null: no authentication */
+  Router(AgentCore core, AgentMetrics metrics, String token, String telemetryWhy) {
+    this.core = core;
+    this.metrics = metrics;
+    this.expectedAuth = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    this.telemetryWhy = telemetryWhy;
+  }
+
+  AgentMetrics metrics() { return metrics; }
+
+  Response route(Request r) {
+    String endpoint = endpoint(r.path());
+    try {
+      if (!endpoint.equals("healthz") && !endpoint.equals("readyz") && !authorized(r.authorization()))
+        return error(401, "missing or wrong bearer token", endpoint);
+      return switch (endpoint) {
+        case "allocate" -> post(r, endpoint) ? body(r, endpoint, () -> allocate(r.body())) : notAllowed(endpoint, "POST");
+        case "feedback" -> post(r, endpoint) ? body(r, endpoint, () -> feedback(r.body())) : notAllowed(endpoint, "POST");
+        case "healthz" -> get(r) ? json(200, Map.of("status", "alive"), endpoint) : notAllowed(endpoint, "GET");
+        case "readyz" -> get(r) ? ready() : notAllowed(endpoint, "GET");
+        case "metrics" -> get(r) ? new Response(200, metrics.contentType(), metrics.scrape(), endpoint) : notAllowed(endpoint, "GET");
+        case "policy" -> get(r) ? json(200, policy(), endpoint) : notAllowed(endpoint, "GET");
+        default -> error(404, "no such endpoint; see SPEC §4: /allocate, /feedback, /healthz, /readyz, /metrics, /v1/policy", endpoint);
+      };
+    } catch (BadInputException e) {
+      return error(400, e.getMessage(), endpoint);
+    } catch (UnknownAllocationException e) {
+      return error(404, e.getMessage(), endpoint);
+    } catch (DuplicateFeedbackException e) {
+      return error(409, e.getMessage(), endpoint);
+    } catch (TelemetryException e) {
+      return error(503, "telemetry: " + e.getMessage(), endpoint);
+    } catch (UncheckedIOException e) {
+      LOG.log(Level.SEVERE, "state dir failed", e);
+      return error(503, "state dir: " + e.getMessage(), endpoint);
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.SEVERE, "internal error on " + endpoint, e);
+      return error(500, "internal error", endpoint);
+    }
+  }
+
+  private interface Handler {
+    Object handle() throws IOException;
+  }
+
+  private Response body(Request r, String endpoint, Handler h) throws IOException {
+    if (r.bodyTooLarge()) return error(413, "body exceeds " + MAX_BODY + " bytes", endpoint);
+    return json(200, h.handle(), endpoint);
+  }
+
+  private Object allocate(byte[] body) {
+    JsonBody b = JsonBody.parse(body, ALLOCATE_FIELDS);
+    AllocateRequest req = new AllocateRequest(b.requireInt("cores"), b.requireLong("memory"),
+        b.has("pod") ? b.requireString("pod") : null, b.optionalIndexOrId("gpu"));
+    Allocation a = core.allocate(req);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("allocation_id", a.allocationId());
+    out.put("cores", a.cores());
+    out.put("memory", a.memoryMb());
+    out.put("gpu", new GpuRef(a.gpuIndex(), a.gpuUuid()));
+    out.put("state", a.state());
+    out.put("policy_version", a.policyVersion());
+    return out;
+  }
+
+  private Object feedback(byte[] body) {
+    JsonBody b = JsonBody.parse(body, FEEDBACK_FIELDS);
+    Feedback fb = new Feedback(b.requireString("allocation_id"), b.requireNumber("actual_usage"),
+        b.requireBoolean("qos_met"), b.requireInt("pods"), b.has("done") && b.requireBoolean("done"));
+    FeedbackResult r = core.feedback(fb);
+    metrics.reward(r.reward());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("reward", r.reward());
+    out.put("buffered", r.buffered());
+    out.put("training", r.training());
+    return out;
+  }
+
+  private Response ready() throws JsonProcessingException {
+    try {
+      int gpus = core.telemetry().read().size();
+      if (gpus == 0) return error(503, "telemetry reports no GPU", "readyz");
+      return json(200, Map.of("status", "ready", "gpus", gpus, "policy_version", core.learner().policy().version()), "readyz");
+    } catch (RuntimeException e) {
+      return error(503, "telemetry: " + e.getMessage(), "readyz");
+    }
+  }
+
+  private Map<String, Object> policy() {
+    PpoLearner l = core.learner();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("updates", l.updates());
+    out.put("version", l.policy().version());
+    out.put("backend", l.backendName());
+    out.put("mode", core.options().mode().name().toLowerCase());
+    out.put("hyperparameters", l.hyperparameters());
+    out.put("last_update", l.lastMetrics());
+    out.put("training", core.isTraining());
+    out.put("buffered", core.buffered());
+    out.put("pending", core.pending());
+    out.put("expired", core.expired());
+    out.put("failed_updates", core.failedUpdates());
+    out.put("telemetry", telemetryWhy);
+    return out;
+  }
+
+  private boolean authorized(String header) {
+    if (expectedAuth == null) return true;
+    if (header == null) return false;
+    return MessageDigest.isEqual(expectedAuth, header.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean post(Request r, String endpoint) { return "POST".equals(r.method()); }
+
+  private static boolean get(Request r) { return "GET".equals(r.method()); }
+
+  static String endpoint(String path) {
+    return switch (path) {
+      case "/allocate" -> "allocate";
+      case "/feedback" -> "feedback";
+      case "/healthz" -> "healthz";
+      case "/readyz" -> "readyz";
+      case "/metrics" -> "metrics";
+      case "/v1/policy" -> "policy";
+      default -> "other";
+    };
+  }
+
+  private static Response notAllowed(String endpoint, String allowed) {
+    return error(405, "method not allowed; use " + allowed, endpoint);
+  }
+
+  static Response error(int status, String message, String endpoint) {
+    try {
+      return json(status, Map.of("error", message), endpoint);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Response json(int status, Object body, String endpoint) throws JsonProcessingException {
+    return new Response(status, JSON, JsonBody.MAPPER.writeValueAsBytes(body), endpoint);
+  }
+}

@@ -1,0 +1,76 @@
+package dev.edgeppo.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgeppo.agent.Mode;
+import dev.edgeppo.ppo.Hyperparameters;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ServeConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void badValuesNameTheirSource() throws Exception {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("port", "x"), Map.of(), null));
+    assertEquals("--port: 'x' is not an integer in 0..65535", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_GAMMA", "lots"), null));
+    assertTrue(e.getMessage().startsWith("EDGEPPO_GAMMA: 'lots'"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("learning_rate", "-1"), Map.of(), null));
+    assertTrue(e.getMessage().contains("learning_rate must be"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of("mode", "learn"), Map.of(), null));
+    assertTrue(e.getMessage().contains("train or infer"), e.getMessage());
+    Path f = dir.resolve("bad.json");
+    Files.writeString(f, "{\"lerning_rate\": 0.1}");
+    IOException io = assertThrows(IOException.class, () -> ServeConfig.resolve(Map.of(), Map.of(), f));
+    assertTrue(io.getMessage().contains("unknown keys [lerning_rate]"), io.getMessage());
+  }
+
+  @Test
+  void defaultsComeFromHyperparametersAndTheAgent() throws Exception {
+    ServeConfig c = ServeConfig.resolve(Map.of(), Map.of(), null);
+    assertEquals(Hyperparameters.defaults(), c.hp());
+    assertEquals(8080, c.port());
+    assertEquals("127.0.0.1", c.bind());
+    assertEquals(Mode.TRAIN, c.mode());
+    assertNull(c.maxMemoryMb());
+    assertEquals(Duration.ofMinutes(30), c.pendingTtl());
+  }
+
+  @Test
+  void flagBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
+    Path f = dir.resolve("c.json");
+    Files.writeString(f, "{\"learning_rate\": 0.001, \"gamma\": 0.9, \"epochs\": 7, \"port\": 9000, \"max_memory_mb\": 16000}");
+    ServeConfig c = ServeConfig.resolve(Map.of("learning_rate", "0.003"),
+        Map.of("EDGEPPO_LEARNING_RATE", "0.002", "EDGEPPO_GAMMA", "0.95", "EDGEPPO_MODE", "infer"), f);
+    assertEquals(0.003, c.hp().learningRate());
+    assertEquals(0.95, c.hp().gamma());
+    assertEquals(7, c.hp().epochs());
+    assertEquals(0.95, c.hp().gaeLambda());
+    assertEquals(9000, c.port());
+    assertEquals(16000L, c.maxMemoryMb());
+    assertEquals(Mode.INFER, c.mode());
+  }
+
+  @Test
+  void everyHyperparameterIsAFlag() {
+    CommandLine cl = Main.commandLine();
+    CommandLine serve = cl.getSubcommands().get("serve");
+    for (String k : ServeConfig.hyperparameterDefaults().keySet())
+      assertTrue(serve.getCommandSpec().findOption(ServeConfig.flag(k)) != null, "no flag for " + k);
+    for (String k : ServeConfig.AGENT_KEYS.keySet())
+      assertTrue(serve.getCommandSpec().findOption(ServeConfig.flag(k)) != null, "no flag for " + k);
+  }
+}
