@@ -1,5 +1,8 @@
 package dev.edgeppo.telemetry;
 
+import dev.edgeppo.agent.GpuChooser;
+import dev.edgeppo.agent.StateEncoder;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -60,14 +63,13 @@ class NvmlTelemetryTest {
     StandIn.script(StandIn.TWO_GPUS);
     try (NvmlTelemetry t = NvmlTelemetry.open()) {
       List<GpuSnapshot> gpus = t.read();
-      GpuSnapshot named = GpuChoice.choose(gpus, "0");
-      assertArrayEquals(new float[] {0.80f, 4000f / 32768, 0.45f, 0.30f, 0.20f},
-          StateVector.of(80, 4000, named, StateVector.DEFAULT_MAX_MEMORY_MB, StateVector.DEFAULT_MAX_PODS), 1e-6f);
-      // Without a GPU named, the idle T4 is chosen.
-      GpuSnapshot chosen = GpuChoice.choose(gpus, null);
+      StateEncoder seedDefaults = new StateEncoder(StateEncoder.DEFAULT_MAX_MEMORY_MB, StateEncoder.DEFAULT_MAX_PODS);
+      GpuSnapshot named = GpuChooser.choose(gpus, "0");
+      assertArrayEquals(new float[] {0.80f, 4000f / 32768, 0.45f, 0.30f, 0.20f}, seedDefaults.encode(80, 4000, named), 1e-6f);
+      // Without a GPU named, the one with the most free memory: the idle T4.
+      GpuSnapshot chosen = GpuChooser.choose(gpus, null);
       assertEquals("Tesla T4", chosen.name());
-      assertArrayEquals(new float[] {0.80f, 4000f / 32768, 0f, 0f, 0f},
-          StateVector.of(80, 4000, chosen, StateVector.DEFAULT_MAX_MEMORY_MB, StateVector.DEFAULT_MAX_PODS), 1e-6f);
+      assertArrayEquals(new float[] {0.80f, 4000f / 32768, 0f, 0f, 0f}, seedDefaults.encode(80, 4000, chosen), 1e-6f);
     }
   }
 
