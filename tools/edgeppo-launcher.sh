@@ -4,6 +4,6 @@ EDGEPPO_HOME="@EDGEPPO_HOME@"
 JDK=$("$EDGEPPO_HOME/tools/find-jdk25.sh") || exit 1
 JAR="$EDGEPPO_HOME/target/edgeppo.jar"
 [ -f "$JAR" ] || { echo "edgeppo: $JAR is missing; run 'make build' in $EDGEPPO_HOME" >&2; exit 1; }
-exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED ${EDGEPPO_JAVA_OPTS:-} \
+exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector ${EDGEPPO_JAVA_OPTS:-} \
   -Dedgeppo.native.dir="$EDGEPPO_HOME/native/build" \
   -cp "$JAR:$EDGEPPO_HOME/target/lib/*" dev.edgeppo.cli.Main "$@"

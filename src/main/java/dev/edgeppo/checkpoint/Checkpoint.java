@@ -81,7 +81,9 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
     long step = parseCount(meta, "adam_step"), updates = parseCount(meta, "updates");
     Hyperparameters hp;
     try {
-      hp = JSON.readValue(require(meta, "hyperparameters"), Hyperparameters.class);
+      var node = JSON.readTree(require(meta, "hyperparameters"));
+      if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o && !o.has("hidden")) o.put("hidden", l.hidden());
+      hp = Hyperparameters.withOverrides(node);
     } catch (IOException | IllegalArgumentException e) {
       throw new IllegalArgumentException("metadata 'hyperparameters' is not valid: " + e.getMessage());
     }

@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
         TrainOnceCommand.class,
         BenchCommand.class,
         ServeCommand.class,
+        SimulateCommand.class,
+        GpuDiagCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -3,8 +3,8 @@ package dev.edgeppo.cli;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.server.AgentRuntime;
-import dev.edgeppo.telemetry.SimTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
+import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,8 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
     String token = cfg.tokenFile() == null ? null : readToken(cfg.tokenFile());
     Backends.Choice backend = Backends.choose(cfg.backend());
     log("backend", Map.of("why", backend.why()));
-    Telemetry telemetry = openTelemetry(cfg.telemetry());
-    String telemetryWhy = "telemetry " + telemetry.name() + ": " + telemetry.describe();
+    TelemetryFactory.Opened opened = TelemetryFactory.open(cfg.telemetry());
+    Telemetry telemetry = opened.telemetry();
+    String telemetryWhy = opened.why();
     log("telemetry", Map.of("why", telemetryWhy));
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
         cfg.maxMemoryMb(), cfg.maxPods());
@@ -99,15 +100,6 @@ public final class ServeCommand implements Callable<Integer> {
     });
     stopped.await();
     return 0;
-  }
-
-  /** {@code auto} falls back to the simulated node; NVML telemetry arrives with the NVML issue's TelemetryFactory. */
-  static Telemetry openTelemetry(String name) {
-    return switch (name) {
-      case "sim", "auto" -> new SimTelemetry();
-      case "nvml" -> throw new IllegalArgumentException("telemetry nvml is not in this build yet; use --telemetry sim");
-      default -> throw new IllegalArgumentException("unknown telemetry '" + name + "': want auto, nvml or sim");
-    };
   }
 
   static String readToken(Path file) throws IOException {

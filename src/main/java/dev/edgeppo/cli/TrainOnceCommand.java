@@ -27,8 +27,8 @@ final class TrainOnceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    UpdateCase c = UpdateCase.read(casePath);
     Backends.Choice choice = Backends.choose(backend);
+    UpdateCase c = UpdateCase.read(casePath);
     System.err.println(choice.why());
     UpdateMetrics m;
     try (UpdateBackend b = choice.backend()) {

@@ -34,6 +34,8 @@ public final class Backends {
       public Optional<String> unavailableReason() { return Optional.empty(); }
       public UpdateBackend open() { return new CpuBackend(); }
     });
+    register(dev.edgeppo.cuda.CudaProviders.cuda());
+    register(dev.edgeppo.cuda.CudaProviders.cudaHost());
   }
 
   public static synchronized void register(Provider p) { PROVIDERS.put(p.name(), p); }

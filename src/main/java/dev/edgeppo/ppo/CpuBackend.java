@@ -78,7 +78,7 @@ public final class CpuBackend implements UpdateBackend {
 
     int mb = hp.minibatchFor(t);
     for (int i = 0; i < t; i++) order[i] = i;
-    SplittableRandom shuffler = hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adam.step()) : null;
+    SplittableRandom shuffler = shuffler(hp, adam.step());
     double sPol = 0, sVal = 0, sEnt = 0, sKl = 0, sClip = 0, sNorm = 0;
     int steps = 0, skipped = 0;
     for (int epoch = 0; epoch < hp.epochs(); epoch++) {
@@ -104,7 +104,15 @@ public final class CpuBackend implements UpdateBackend {
         explainedVariance, std, sNorm / done, steps, skipped, t);
   }
 
-  private static void shuffle(int[] a, int n, SplittableRandom r) {
+  /**
+   * The seeded source of the minibatch shuffle (null when not shuffling); each epoch shuffles the
+   * previous epoch's order further with {@link #shuffle}. Public so the CUDA backend draws the same orders.
+   */
+  public static SplittableRandom shuffler(Hyperparameters hp, long adamStep) {
+    return hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adamStep) : null;
+  }
+
+  public static void shuffle(int[] a, int n, SplittableRandom r) {
     for (int i = n - 1; i > 0; i--) {
       int j = r.nextInt(i + 1);
       int x = a[i]; a[i] = a[j]; a[j] = x;
@@ -191,9 +199,7 @@ public final class CpuBackend implements UpdateBackend {
     actorBackward(n, p);
     criticBackward(n, p);
 
-    double sq = 0;
-    for (float g : grad) sq += (double) g * g;
-    double norm = Math.sqrt(sq);
+    double norm = Math.sqrt(Dense.sumOfSquares(grad));
     return new StepStats(loss, policyLoss, valueLoss, entropy, kl / n, clipped / (double) n, norm,
         !(Double.isFinite(loss) && Double.isFinite(norm)));
   }
@@ -219,34 +225,35 @@ public final class CpuBackend implements UpdateBackend {
     int h = layout.hidden();
     Dense.transpose(p, layout.actor0W.offset(), h, STATE_DIM, a0t);
     Dense.transpose(p, layout.actor2W.offset(), h, h, a2t);
-    Dense.transpose(p, layout.actor4W.offset(), ACTION_DIM, h, a4t);
+    // Heads narrower than a vector are read untransposed by Dense.forward.
+    if (ACTION_DIM >= Dense.L) Dense.transpose(p, layout.actor4W.offset(), ACTION_DIM, h, a4t);
   }
 
   private void transposeCritic(float[] p) {
     int h = layout.hidden();
     Dense.transpose(p, layout.critic0W.offset(), h, STATE_DIM, c0t);
     Dense.transpose(p, layout.critic2W.offset(), h, h, c2t);
-    Dense.transpose(p, layout.critic4W.offset(), 1, h, c4t);
+    if (1 >= Dense.L) Dense.transpose(p, layout.critic4W.offset(), 1, h, c4t);
   }
 
   /** mean = sigmoid(W4 relu(W2 relu(W0 s + b0) + b2) + b4) into amean; activations kept for backward. */
   private void actor(int n, float[] s, float[] p) {
     int h = layout.hidden();
-    Dense.forward(n, STATE_DIM, h, s, 0, a0t, p, layout.actor0B.offset(), ah1);
+    Dense.forward(n, STATE_DIM, h, s, 0, a0t, p, layout.actor0W.offset(), layout.actor0B.offset(), ah1);
     Dense.relu(ah1, n * h);
-    Dense.forward(n, h, h, ah1, 0, a2t, p, layout.actor2B.offset(), ah2);
+    Dense.forward(n, h, h, ah1, 0, a2t, p, layout.actor2W.offset(), layout.actor2B.offset(), ah2);
     Dense.relu(ah2, n * h);
-    Dense.forward(n, h, ACTION_DIM, ah2, 0, a4t, p, layout.actor4B.offset(), amean);
+    Dense.forward(n, h, ACTION_DIM, ah2, 0, a4t, p, layout.actor4W.offset(), layout.actor4B.offset(), amean);
     for (int i = 0; i < n * ACTION_DIM; i++) amean[i] = 1f / (1f + (float) Math.exp(-amean[i]));
   }
 
   private void critic(int n, float[] s, float[] v, float[] p) {
     int h = layout.hidden();
-    Dense.forward(n, STATE_DIM, h, s, 0, c0t, p, layout.critic0B.offset(), ch1);
+    Dense.forward(n, STATE_DIM, h, s, 0, c0t, p, layout.critic0W.offset(), layout.critic0B.offset(), ch1);
     Dense.relu(ch1, n * h);
-    Dense.forward(n, h, h, ch1, 0, c2t, p, layout.critic2B.offset(), ch2);
+    Dense.forward(n, h, h, ch1, 0, c2t, p, layout.critic2W.offset(), layout.critic2B.offset(), ch2);
     Dense.relu(ch2, n * h);
-    Dense.forward(n, h, 1, ch2, 0, c4t, p, layout.critic4B.offset(), v);
+    Dense.forward(n, h, 1, ch2, 0, c4t, p, layout.critic4W.offset(), layout.critic4B.offset(), v);
   }
 
   private void actorBackward(int n, float[] p) {

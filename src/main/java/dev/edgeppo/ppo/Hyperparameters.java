@@ -36,6 +36,36 @@ public record Hyperparameters(
   public static final double LOG_STD_MIN = Math.log(0.01);
   public static final double LOG_STD_MAX = 0.0;
 
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * SPEC's defaults with the fields of {@code overrides} (JSON names) laid over them. Unknown names
+   * and out-of-range values are refused with a message naming the field.
+   */
+  public static Hyperparameters withOverrides(com.fasterxml.jackson.databind.JsonNode overrides) {
+    if (overrides == null || !overrides.isObject()) throw new IllegalArgumentException("hyperparameters must be a JSON object");
+    com.fasterxml.jackson.databind.node.ObjectNode merged = JSON.valueToTree(defaults());
+    var it = overrides.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      if (!merged.has(e.getKey())) throw new IllegalArgumentException("unknown hyperparameter '" + e.getKey() + "'; known: " + names());
+      merged.set(e.getKey(), e.getValue());
+    }
+    try {
+      return JSON.treeToValue(merged, Hyperparameters.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      Throwable c = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
+      throw new IllegalArgumentException("invalid hyperparameters: " + c.getMessage(), e);
+    }
+  }
+
+  /** The JSON names of every hyperparameter. */
+  public static java.util.List<String> names() {
+    java.util.List<String> n = new java.util.ArrayList<>();
+    JSON.valueToTree(defaults()).fieldNames().forEachRemaining(n::add);
+    return n;
+  }
+
   public static Hyperparameters defaults() {
     return new Hyperparameters(0.99, 0.95, 0.2, 4, 0, 3e-4, 0.5, 0.01, 0.5, 1e-8, true, 32, 64, 0.3, false);
   }

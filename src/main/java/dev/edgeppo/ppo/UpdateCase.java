@@ -39,16 +39,7 @@ public record UpdateCase(Hyperparameters hyperparameters, PolicyParams parameter
     JsonNode a0 = need(pj, "actor.0.weight");
     int h = ParamLayout.hiddenFromShape(shape(a0));
     PolicyParams params = parameters(pj, ParamLayout.of(h));
-    ObjectNode hpNode = ((ObjectNode) need(root, "hyperparameters")).deepCopy();
-    ObjectNode merged = JSON.valueToTree(Hyperparameters.defaults());
-    merged.setAll(hpNode);
-    merged.put("hidden", h);
-    Hyperparameters hp;
-    try {
-      hp = JSON.treeToValue(merged, Hyperparameters.class);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("hyperparameters: " + e.getMessage(), e);
-    }
+    Hyperparameters hp = Hyperparameters.withOverrides(need(root, "hyperparameters")).withHidden(h);
     JsonNode b = need(root, "batch");
     int t = need(b, "rewards").size();
     RolloutBatch batch = new RolloutBatch(t, flat(b, "states", t, STATE_DIM), flat(b, "actions", t, ACTION_DIM),

@@ -110,4 +110,65 @@ class CheckpointTest {
     IOException e = assertThrows(IOException.class, () -> Checkpoint.read(f));
     assertTrue(e.getMessage().contains(what), "message '" + e.getMessage() + "' should mention " + what);
   }
+
+  static final Path PY_FIXTURE = Path.of("src/test/resources/fixtures/checkpoint/python-written.safetensors");
+  static final Path PY_EXPECTED = Path.of("src/test/resources/fixtures/checkpoint/python-written.expected.json");
+
+  /** A file written by tools/reference/safetensors_io.py (Python's struct and json, nothing of ours). */
+  @Test
+  void readsWhatPythonWrote() throws IOException {
+    Checkpoint c = Checkpoint.read(PY_FIXTURE);
+    var expected = new com.fasterxml.jackson.databind.ObjectMapper().readTree(PY_EXPECTED.toFile());
+    assertEquals(4, c.params().layout().hidden());
+    assertEquals(7, c.adam().step());
+    assertEquals(3, c.updates());
+    int tensors = 0;
+    for (var it = expected.get("tensors").fields(); it.hasNext(); tensors++) {
+      var e = it.next();
+      float[] want = new float[e.getValue().get("data").size()];
+      for (int i = 0; i < want.length; i++) want[i] = e.getValue().get("data").get(i).floatValue();
+      String name = e.getKey();
+      float[] got;
+      if (name.endsWith(".exp_avg_sq")) got = slice(c.adam().expAvgSq(), c, name.substring(10, name.length() - 11));
+      else if (name.endsWith(".exp_avg")) got = slice(c.adam().expAvg(), c, name.substring(10, name.length() - 8));
+      else got = c.params().tensorCopy(name);
+      assertArrayEquals(want, got, name);
+    }
+    assertEquals(39, tensors, "13 parameters and their two Adam moments");
+  }
+
+  private static float[] slice(float[] a, Checkpoint c, String param) {
+    var t = c.params().layout().tensor(param);
+    return Arrays.copyOfRange(a, t.offset(), t.offset() + t.size());
+  }
+
+  /** What Java writes, Python's reader reads back number for number (skipped without a python3). */
+  @Test
+  void pythonReadsWhatJavaWrote() throws Exception {
+    String python = findPython();
+    org.junit.jupiter.api.Assumptions.assumeTrue(python != null, "no python3 on PATH: the Java-to-Python check is skipped");
+    Path f = dir.resolve("java.safetensors");
+    PpoLearner.Snapshot s = snapshot(4);
+    Checkpoint.write(f, s, Hyperparameters.defaults().withHidden(4), Map.of());
+    Process p = new ProcessBuilder(python, "tools/reference/safetensors_io.py", "dump", f.toString()).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertEquals(0, p.waitFor(), new String(out, StandardCharsets.UTF_8));
+    var dump = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+    assertEquals("17", dump.get("metadata").get("adam_step").asText());
+    var w = dump.get("tensors").get("actor.2.weight");
+    assertEquals("[4,4]", w.get("shape").toString());
+    float[] want = s.params().tensorCopy("actor.2.weight");
+    for (int i = 0; i < want.length; i++) assertEquals(want[i], w.get("data").get(i).floatValue(), "actor.2.weight[" + i + "]");
+    var m = dump.get("tensors").get("optimizer.critic.4.bias.exp_avg_sq").get("data");
+    assertEquals(s.adam().expAvgSq()[s.params().layout().critic4B.offset()], m.get(0).floatValue());
+    assertEquals(39, dump.get("tensors").size());
+  }
+
+  private static String findPython() {
+    for (String dirName : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path c = Path.of(dirName, "python3");
+      if (Files.isExecutable(c)) return c.toString();
+    }
+    return null;
+  }
 }

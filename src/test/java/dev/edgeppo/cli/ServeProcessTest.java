@@ -38,7 +38,7 @@ class ServeProcessTest {
 
   Served start(Path stateDir, String... extra) throws IOException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED",
+    List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
         "-cp", System.getProperty("java.class.path"), "dev.edgeppo.cli.Main", "serve", "--port", "0",
         "--telemetry", "sim", "--backend", "cpu", "--state-dir", stateDir.toString(), "--log-format", "json"));
     cmd.addAll(List.of(extra));

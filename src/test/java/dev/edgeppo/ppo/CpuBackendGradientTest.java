@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The hand-written float32 backward pass against central finite differences of an independent,
@@ -15,10 +15,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * recognised by disagreeing one-sided slopes and not compared.
  */
 class CpuBackendGradientTest {
+  /** H 8 and 20 exercise the narrow and tail paths of the vectorised layers, 64 the 4-accumulator path. */
   @ParameterizedTest
-  @ValueSource(longs = {1, 2, 3})
-  void gradientMatchesFiniteDifferences(long seed) {
-    int h = 8, t = 12;
+  @CsvSource({"1,8", "2,8", "3,20", "4,64"})
+  void gradientMatchesFiniteDifferences(long seed, int h) {
+    int t = 12;
     Hyperparameters hp = Hyperparameters.defaults().withHidden(h).withBatchSize(t);
     PolicyParams p = PolicyParams.initialise(h, 0.5, seed);
     SplittableRandom r = new SplittableRandom(seed * 31);
@@ -47,7 +48,10 @@ class CpuBackendGradientTest {
     double f0 = loss(p.layout(), x, b, adv, ret, hp);
     assertEquals(f0, lossF, 1e-5 * Math.max(1, Math.abs(f0)), "float32 loss against the float64 reference");
     int checked = 0, kinks = 0;
+    // Every parameter for small H; a seeded sample of 600 for H=64, where each loss costs more.
+    SplittableRandom pick = new SplittableRandom(seed);
     for (int i = 0; i < x.length; i++) {
+      if (x.length > 2000 && pick.nextInt(x.length) >= 600) continue;
       double orig = x[i], step = 1e-5;
       x[i] = orig + step;
       double up = loss(p.layout(), x, b, adv, ret, hp);
@@ -65,8 +69,8 @@ class CpuBackendGradientTest {
             i, name(p.layout(), i), g[i], fd));
       checked++;
     }
-    assertEquals(g.length, checked + kinks);
-    assertTrue(kinks <= g.length / 20, kinks + " of " + g.length + " parameters sat on a kink");
+    assertTrue(checked >= Math.min(g.length, 400) * 0.9, "compared only " + checked + " parameters");
+    assertTrue(kinks <= (checked + kinks) / 20, kinks + " of " + g.length + " parameters sat on a kink");
   }
 
   /** L = -mean(min(ρA, clip(ρ)A)) + c1 mean((V - R)^2) - c2 Σ_d(0.5 + 0.5 ln 2π + log σ_d), in float64. */
@@ -95,7 +99,6 @@ class CpuBackendGradientTest {
     }
     double ent = 0;
     for (int d = 0; d < 2; d++) ent += 0.5 + 0.5 * Math.log(2 * Math.PI) + x[l.logStd.offset() + d];
-    assertEquals(8, h, "the reference is written for the test's H");
     return -pol / t + hp.valueCoef() * val / t - hp.entropyCoef() * ent;
   }
 

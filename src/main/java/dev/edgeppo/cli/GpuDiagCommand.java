@@ -1,0 +1,145 @@
+package dev.edgeppo.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.edgeppo.nvml.GpuReading;
+import dev.edgeppo.nvml.Nvml;
+import dev.edgeppo.nvml.NvmlException;
+import dev.edgeppo.nvml.ProcessUtilization;
+import dev.edgeppo.nvml.ThrottleReasons;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code edgeppo gpu-diag}: what an operator checks in nvidia-smi, read straight from NVML (SPEC §3). */
+@Command(name = "gpu-diag", mixinStandardHelpOptions = true,
+    description = "GPU telemetry diagnostics straight from NVML ($EDGEPPO_NVML_LIBRARY or libnvidia-ml.so.1).")
+final class GpuDiagCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--json", description = "one JSON object per reading (SPEC §3) instead of a table")
+  boolean json;
+
+  @Option(names = "--watch", paramLabel = "SECONDS", description = "read again every SECONDS until interrupted")
+  Integer watch;
+
+  /** SPEC §3's JSON, field for field; a reading the GPU does not support is null. */
+  record Report(String driverVersion, String nvmlVersion, List<Gpu> gpus) {}
+
+  record Gpu(int index, String uuid, String name, Integer utilizationGpu, Integer utilizationMemory,
+             Long memoryTotalMib, Long memoryUsedMib, Integer processes, Integer temperatureC, Double powerW) {
+    static Gpu of(GpuReading r) {
+      GpuReading.Memory m = r.memory();
+      return new Gpu(r.index(), r.uuid(), r.name(), r.utilizationGpu(), r.utilizationMemory(),
+          m == null ? null : m.totalMib(), m == null ? null : m.usedMib(), r.processCount(), r.temperatureC(),
+          r.powerMw() == null ? null : r.powerMw() / 1000.0);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (watch != null && watch < 1) throw new IllegalArgumentException("--watch wants whole seconds >= 1, got " + watch);
+    PrintWriter out = spec.commandLine().getOut();
+    try (Nvml nvml = Nvml.open()) {
+      while (true) {
+        List<GpuReading> gpus = nvml.readAll();
+        if (json) {
+          out.println(JSON.writeValueAsString(new Report(nvml.driverVersion(), nvml.nvmlVersion(),
+              gpus.stream().map(Gpu::of).toList())));
+        } else {
+          printTable(out, nvml, gpus);
+        }
+        out.flush();
+        if (watch == null) return 0;
+        try {
+          Thread.sleep(watch * 1000L);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return 0;
+        }
+        if (!json) out.println();
+      }
+    }
+  }
+
+  private static void printTable(PrintWriter out, Nvml nvml, List<GpuReading> gpus) {
+    out.printf("Driver %s   NVML %s   %s%n", na(nvml.driverVersion()), na(nvml.nvmlVersion()), nvml.library());
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"GPU", "Name", "Bus-Id", "Temp", "Power / Cap", "Memory-Usage", "GPU-Util", "Mem-Util",
+        "SM / Mem MHz", "ECC DBE", "MIG", "Procs"});
+    for (GpuReading g : gpus) {
+      rows.add(new String[] {
+          String.valueOf(g.index()), na(g.name()), g.pci() == null ? "N/A" : g.pci().busId(),
+          g.temperatureC() == null ? "N/A" : g.temperatureC() + "C",
+          watts(g.powerMw()) + " / " + watts(g.powerLimitMw()),
+          g.memory() == null ? "N/A" : g.memory().usedMib() + "MiB / " + g.memory().totalMib() + "MiB",
+          percent(g.utilizationGpu()), percent(g.utilizationMemory()),
+          g.clocks() == null ? "N/A" : na(g.clocks().sm()) + " / " + na(g.clocks().memory()),
+          g.ecc() == null ? "N/A" : String.valueOf(g.ecc().uncorrectedVolatile()),
+          g.mig() == null ? "N/A" : g.mig().enabled() ? "On" : "Off",
+          g.processCount() == null ? "N/A" : String.valueOf(g.processCount())});
+    }
+    printRows(out, rows);
+    for (GpuReading g : gpus) {
+      String throttle = g.throttleReasons() == null ? "N/A"
+          : g.throttleReasons() == 0 ? "none" : String.join(", ", ThrottleReasons.names(g.throttleReasons()));
+      out.printf("GPU %d  %s  throttle: %s%n", g.index(), na(g.uuid()), throttle);
+    }
+    List<String[]> procs = new ArrayList<>();
+    procs.add(new String[] {"GPU", "PID", "Used", "SM%", "Mem%"});
+    for (GpuReading g : gpus) {
+      if (g.processes() == null || g.processes().isEmpty()) continue;
+      Map<Integer, ProcessUtilization> util = latestUtilization(nvml, g.index());
+      for (GpuReading.ProcessInfo p : g.processes()) {
+        ProcessUtilization u = util.get(p.pid());
+        procs.add(new String[] {String.valueOf(g.index()), String.valueOf(p.pid()),
+            p.usedGpuMemory() == null ? "N/A" : (p.usedGpuMemory() >> 20) + "MiB",
+            u == null ? "N/A" : String.valueOf(u.smUtil()), u == null ? "N/A" : String.valueOf(u.memUtil())});
+      }
+    }
+    out.println(procs.size() == 1 ? "Processes: none" : "Processes:");
+    if (procs.size() > 1) printRows(out, procs);
+  }
+
+  /** The newest sample per process; a diagnostics table tolerates a GPU that keeps none. */
+  private static Map<Integer, ProcessUtilization> latestUtilization(Nvml nvml, int index) {
+    try {
+      List<ProcessUtilization> samples = nvml.processUtilization(index, 0);
+      if (samples == null) return Map.of();
+      return samples.stream().collect(Collectors.toMap(ProcessUtilization::pid, Function.identity(),
+          (a, b) -> a.timestampMicros() >= b.timestampMicros() ? a : b));
+    } catch (NvmlException e) {
+      return Map.of();
+    }
+  }
+
+  private static void printRows(PrintWriter out, List<String[]> rows) {
+    int[] width = new int[rows.getFirst().length];
+    for (String[] r : rows) for (int i = 0; i < r.length; i++) width[i] = Math.max(width[i], r[i].length());
+    for (String[] r : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < r.length; i++) {
+        line.append(r[i]);
+        if (i < r.length - 1) line.append(" ".repeat(width[i] - r[i].length() + 2));
+      }
+      out.println(line);
+    }
+  }
+
+  private static String na(Object v) { return v == null ? "N/A" : v.toString(); }
+
+  private static String percent(Integer v) { return v == null ? "N/A" : v + "%"; }
+
+  private static String watts(Integer mw) { return mw == null ? "N/A" : String.format("%.0fW", mw / 1000.0); }
+}

@@ -1,0 +1,26 @@
+package dev.edgeppo.cuda;
+
+import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.ppo.UpdateBackend;
+import java.util.Optional;
+
+/** Backends cuda (JCuda on the first GPU) and cuda-host (the same kernels built for the CPU). */
+public final class CudaProviders {
+  private CudaProviders() {}
+
+  public static Backends.Provider cuda() {
+    return new Backends.Provider() {
+      public String name() { return "cuda"; }
+      public Optional<String> unavailableReason() { return JCudaRunner.unavailableReason(); }
+      public UpdateBackend open() { return CudaBackend.onGpu(); }
+    };
+  }
+
+  public static Backends.Provider cudaHost() {
+    return new Backends.Provider() {
+      public String name() { return "cuda-host"; }
+      public Optional<String> unavailableReason() { return HostRunner.unavailableReason(); }
+      public UpdateBackend open() { return CudaBackend.onHost(); }
+    };
+  }
+}

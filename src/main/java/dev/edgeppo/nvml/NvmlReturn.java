@@ -1,0 +1,51 @@
+package dev.edgeppo.nvml;
+
+import static dev.edgeppo.nvml.gen.nvml_h.*;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** nvmlReturn_t, with the codes taken from the generated bindings so they cannot drift from nvml.h. */
+public enum NvmlReturn {
+  SUCCESS(NVML_SUCCESS()),
+  UNINITIALIZED(NVML_ERROR_UNINITIALIZED()),
+  INVALID_ARGUMENT(NVML_ERROR_INVALID_ARGUMENT()),
+  NOT_SUPPORTED(NVML_ERROR_NOT_SUPPORTED()),
+  NO_PERMISSION(NVML_ERROR_NO_PERMISSION()),
+  ALREADY_INITIALIZED(NVML_ERROR_ALREADY_INITIALIZED()),
+  NOT_FOUND(NVML_ERROR_NOT_FOUND()),
+  INSUFFICIENT_SIZE(NVML_ERROR_INSUFFICIENT_SIZE()),
+  INSUFFICIENT_POWER(NVML_ERROR_INSUFFICIENT_POWER()),
+  DRIVER_NOT_LOADED(NVML_ERROR_DRIVER_NOT_LOADED()),
+  TIMEOUT(NVML_ERROR_TIMEOUT()),
+  IRQ_ISSUE(NVML_ERROR_IRQ_ISSUE()),
+  LIBRARY_NOT_FOUND(NVML_ERROR_LIBRARY_NOT_FOUND()),
+  FUNCTION_NOT_FOUND(NVML_ERROR_FUNCTION_NOT_FOUND()),
+  CORRUPTED_INFOROM(NVML_ERROR_CORRUPTED_INFOROM()),
+  GPU_IS_LOST(NVML_ERROR_GPU_IS_LOST()),
+  RESET_REQUIRED(NVML_ERROR_RESET_REQUIRED()),
+  OPERATING_SYSTEM(NVML_ERROR_OPERATING_SYSTEM()),
+  LIB_RM_VERSION_MISMATCH(NVML_ERROR_LIB_RM_VERSION_MISMATCH()),
+  IN_USE(NVML_ERROR_IN_USE()),
+  MEMORY(NVML_ERROR_MEMORY()),
+  NO_DATA(NVML_ERROR_NO_DATA()),
+  VGPU_ECC_NOT_SUPPORTED(NVML_ERROR_VGPU_ECC_NOT_SUPPORTED()),
+  INSUFFICIENT_RESOURCES(NVML_ERROR_INSUFFICIENT_RESOURCES()),
+  FREQ_NOT_SUPPORTED(NVML_ERROR_FREQ_NOT_SUPPORTED()),
+  ARGUMENT_VERSION_MISMATCH(NVML_ERROR_ARGUMENT_VERSION_MISMATCH()),
+  UNKNOWN(NVML_ERROR_UNKNOWN());
+
+  private static final Map<Integer, NvmlReturn> BY_CODE = new HashMap<>();
+  static {
+    for (NvmlReturn r : values()) BY_CODE.put(r.code, r);
+  }
+
+  private final int code;
+
+  NvmlReturn(int code) { this.code = code; }
+
+  public int code() { return code; }
+
+  /** A code newer than our nvml.h (a newer driver) maps to UNKNOWN; the exception keeps the raw code. */
+  public static NvmlReturn of(int code) { return BY_CODE.getOrDefault(code, UNKNOWN); }
+}

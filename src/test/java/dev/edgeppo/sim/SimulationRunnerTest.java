@@ -1,0 +1,100 @@
+package dev.edgeppo.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgeppo.telemetry.GpuSnapshot;
+import dev.edgeppo.telemetry.Telemetry;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** When feedback comes and what it says, checked with a policy that records what it is told. */
+class SimulationRunnerTest {
+  record Told(String pod, long at, double usage, boolean qos, int pods, boolean done) {}
+
+  /** Grants what is asked (memory: what the test says) and records every call. */
+  static final class Recorder implements AllocationPolicy {
+    final SimNode node;
+    final long memoryGrant;
+    final int coresGrant;
+    final List<Told> told = new ArrayList<>();
+    final List<GpuSnapshot> seenAtArrival = new ArrayList<>();
+
+    /** @param coresGrant 0: what the pod asks for */
+    Recorder(SimNode node, long memoryGrant, int coresGrant) {
+      this.node = node;
+      this.memoryGrant = memoryGrant;
+      this.coresGrant = coresGrant;
+    }
+
+    @Override public String name() { return "recorder"; }
+
+    @Override
+    public Grant allocate(SimPod pod, Telemetry t, boolean evaluation) {
+      seenAtArrival.add(t.read().getFirst());
+      return new Grant(coresGrant == 0 ? pod.requestCores() : coresGrant, memoryGrant, pod.name());
+    }
+
+    @Override
+    public double feedback(Grant g, double usage, boolean qos, int pods, boolean done) {
+      told.add(new Told((String) g.token(), node.now(), usage, qos, pods, done));
+      return 0;
+    }
+  }
+
+  static SimPod pod(int i, long arrival, long life, int cores, double demand, long workingSet) {
+    return new SimPod(i, "p" + i, WorkloadClass.TRAINING, arrival, life, cores, 4096, workingSet, demand, 0, 0, 0, 0, 99 + i);
+  }
+
+  static List<Told> play(List<SimPod> pods, long memoryGrant, int coresGrant, List<Recorder> keep) {
+    SimulationRunner.run(pods, pods.size(), node -> {
+      Recorder r = new Recorder(node, memoryGrant, coresGrant);
+      keep.add(r);
+      return r;
+    }, n -> {});
+    return keep.getLast().told;
+  }
+
+  @Test
+  void feedbackComesAtTheEndOfTheWindowWithWhatThePodUsed() {
+    List<Recorder> rec = new ArrayList<>();
+    List<Told> told = play(List.of(pod(0, 100, 3600, 40, 30, 1000), pod(1, 110, 9, 20, 10, 1000)), 4096, 0, rec);
+    assertEquals(2, told.size());
+    Told shortPod = told.get(0), longPod = told.get(1);
+    assertEquals("p1", shortPod.pod());
+    assertEquals(110 + 10, shortPod.at(), "a 9 s life ends at the next 2 s sample");
+    assertTrue(shortPod.done());
+    assertEquals(2, shortPod.pods(), "pods reported include the pod itself");
+    assertEquals("p0", longPod.pod());
+    assertEquals(100 + SimulationRunner.WINDOW_S, longPod.at());
+    assertFalse(longPod.done());
+    assertEquals(1, longPod.pods(), "p1 had left by then");
+    assertTrue(longPod.qos());
+    assertEquals(30 * 0.97, longPod.usage(), 30 * 0.05, "training jitters ±3 %, measurement ±5 %");
+    // p1 arrived while p0 ran: its state saw one process and p0's working set.
+    assertEquals(1, rec.getFirst().seenAtArrival.get(1).processes());
+    assertEquals(1000, rec.getFirst().seenAtArrival.get(1).memoryUsedMib());
+  }
+
+  @Test
+  void anOomReportsNothingUsedAndQosMissed() {
+    List<Told> told = play(List.of(pod(0, 0, 3600, 40, 30, 5000)), 4096, 0, new ArrayList<>());
+    assertEquals(1, told.size());
+    Told t = told.getFirst();
+    assertEquals(SimulationRunner.SAMPLE_INTERVAL_S, t.at());
+    assertEquals(0.0, t.usage());
+    assertFalse(t.qos());
+    assertTrue(t.done());
+    assertEquals(1, t.pods());
+  }
+
+  @Test
+  void aGrantBelowDemandMissesQosAndIsUsedInFull() {
+    List<Recorder> rec = new ArrayList<>();
+    List<Told> told = play(List.of(pod(0, 0, 3600, 40, 30, 1000)), 4096, 25, rec);
+    assertFalse(told.getFirst().qos());
+    assertEquals(25, told.getFirst().usage(), 25 * 0.05, "uses all of the 25 it got");
+  }
+}
