@@ -9,13 +9,12 @@ import dev.edgeppo.telemetry.GpuSnapshot;
 import dev.edgeppo.telemetry.Telemetry;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +44,8 @@ public final class AgentCore implements AutoCloseable {
   private final int batchSize;
 
   private final ConcurrentHashMap<String, Entry> pending = new ConcurrentHashMap<>();
+  /** Ids in allocation order (so in age order): the TTL sweep and the size cap drop from the head. */
+  private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
   private final AtomicLong pendingCount = new AtomicLong();
   private final LongAdder expired = new LongAdder();
   private final AtomicLong lastSweepMillis = new AtomicLong();
@@ -122,7 +123,9 @@ public final class AgentCore implements AutoCloseable {
     long now = options.clock().millis();
     String id = UUID.randomUUID().toString();
     pending.put(id, new Pending(state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(), g.cores(), gpu.index(), now));
+    order.add(id);
     pendingCount.incrementAndGet();
+    while (pending.mappingCount() > options.maxPending()) dropOldest();
     maybeSweep(now);
     return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
   }
@@ -249,17 +252,27 @@ public final class AgentCore implements AutoCloseable {
     }
   }
 
-  /** Drops entries older than the TTL: unanswered ones count as expired, answered ones are just forgotten. */
+  /**
+   * Drops entries older than the TTL from the head of the age queue: unanswered ones count as expired,
+   * answered ones are just forgotten. Costs what it drops, not the size of the table.
+   */
   public void sweep() {
     long now = options.clock().millis();
     lastSweepMillis.set(now);
-    for (Iterator<Map.Entry<String, Entry>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Entry> en = it.next();
-      Entry e = en.getValue();
-      if (now - e.createdMillis() <= ttlMillis()) continue;
-      if (e instanceof Pending p && !p.answered.get()) expire(en.getKey(), p);
-      else pending.remove(en.getKey(), e);
+    for (String id; (id = order.peek()) != null; ) {
+      Entry e = pending.get(id);
+      if (e != null && now - e.createdMillis() <= ttlMillis()) return;
+      dropOldest();
     }
+  }
+
+  /** Forgets the oldest id in the queue (expiring it if still unanswered). */
+  private void dropOldest() {
+    String id = order.poll();
+    if (id == null) return;
+    Entry e = pending.get(id);
+    if (e instanceof Pending p && !p.answered.get()) expire(id, p);
+    else if (e != null) pending.remove(id, e);
   }
 
   private void maybeSweep(long now) {

@@ -76,7 +76,7 @@ public final class ServeCommand implements Callable<Integer> {
     String telemetryWhy = opened.why();
     log("telemetry", Map.of("why", telemetryWhy));
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
-        cfg.maxMemoryMb(), cfg.maxPods());
+        cfg.maxMemoryMb(), cfg.maxPods(), cfg.maxPending());
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
         options, cfg.readTimeout(), telemetryWhy), telemetry, backend.backend());
     // One plain line on stdout that scripts and tests wait for, whatever the log format.

@@ -25,7 +25,7 @@ import java.util.Map;
  * defaults come from {@link Hyperparameters#defaults()}.
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
-                   Long maxMemoryMb, int maxPods, Duration pendingTtl, Duration readTimeout, long seed,
+                   Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
                    String logFormat, String logLevel, Hyperparameters hp) {
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,6 +43,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("max_memory_mb", null, "memory scale of the state and action; unset: the chosen GPU's total");
     key("max_pods", Integer.toString(StateEncoder.DEFAULT_MAX_PODS), "pods that make state[4] = 1");
     key("pending_ttl_seconds", Long.toString(AgentOptions.DEFAULT_PENDING_TTL.toSeconds()), "allocations without feedback expire after this");
+    key("max_pending", Integer.toString(AgentOptions.DEFAULT_MAX_PENDING), "allocations remembered at most; past it the oldest expires");
     key("read_timeout_seconds", "10", "a request must arrive whole within this");
     key("seed", "0", "seeds the fresh policy and action sampling");
     key("log_format", "text", "text or json (one object a line)");
@@ -88,7 +89,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", 513, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
-        Duration.ofSeconds(ttl), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
+        Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp);
   }
 

@@ -219,4 +219,23 @@ class AgentCoreTest {
     assertEquals(20, second.appended.getFirst().seq());
     assertEquals(12, second.appended.size());
   }
+
+  @Test
+  void pastMaxPendingTheOldestAllocationExpires() {
+    AgentCore c = core(FixedTelemetry.seedNode(), inline().withMaxPending(3), Durability.NONE);
+    List<Allocation> as = new ArrayList<>();
+    for (int i = 0; i < 5; i++) as.add(c.allocate(new AllocateRequest(50, 1000, null, null)));
+    assertEquals(2, c.expired());
+    assertEquals(3, c.pending());
+    for (int i = 0; i < 2; i++) {
+      String id = as.get(i).allocationId();
+      assertThrows(UnknownAllocationException.class, () -> c.feedback(new Feedback(id, 10, true, 1, false)));
+    }
+    for (int i = 2; i < 5; i++) c.feedback(new Feedback(as.get(i).allocationId(), 10, true, 1, false));
+    assertEquals(3, c.buffered());
+    // Answered marks count towards the cap too, but dropping them expires nothing.
+    c.allocate(new AllocateRequest(50, 1000, null, null));
+    assertEquals(2, c.expired());
+    assertEquals(1, c.pending());
+  }
 }
