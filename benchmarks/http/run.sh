@@ -31,7 +31,7 @@ updates() { curl -s "http://127.0.0.1:$port/v1/policy" | sed -E 's/.*"updates":(
 echo "warm-up (10 s)"
 nice -n 10 wrk -t2 -c"$connections" -d10s -s "$here/allocate.lua" "http://127.0.0.1:$port/allocate" >/dev/null
 before=$(updates)
-nice -n 10 wrk -t1 -c1 -d$((2 * seconds + 10))s -s "$here/pairs.lua" "http://127.0.0.1:$port/" > "$state/pairs.out" &
+nice -n 10 wrk -t1 -c1 -d$((2 * seconds + 60))s -s "$here/pairs.lua" "http://127.0.0.1:$port/" > "$state/pairs.out" &
 feeder=$!
 sleep 2
 echo "== closed loop: wrk -t2 -c$connections -d${seconds}s /allocate"
@@ -40,7 +40,7 @@ nice -n 10 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$here/allocate
 sleep 6 # let the TTL drop what wrk allocated
 echo "== open loop: $rate req/s over $connections connections for ${seconds}s"
 nice -n 10 "$jdk/bin/java" "$here/Loader.java" 127.0.0.1 "$port" /allocate '{"cores":80,"memory":4000}' "$rate" "$connections" "$seconds"
-kill "$feeder" 2>/dev/null; wait "$feeder" 2>/dev/null || true
+kill "$feeder" 2>/dev/null || true; wait "$feeder" 2>/dev/null || true
 after=$(updates)
 echo "updates while measuring: $((after - before)) (feeder: allocate/feedback pairs on 1 connection, FEED_DELAY_MS=${FEED_DELAY_MS:-5})"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
