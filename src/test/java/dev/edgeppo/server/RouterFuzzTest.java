@@ -23,11 +23,12 @@ import java.util.Set;
  * 4xx with an error message, and a refusal changes nothing. In a plain test run Jazzer replays the seeds
  * in {@code RouterFuzzTestInputs}; with {@code JAZZER_FUZZ=1} it fuzzes for {@code maxDuration}.
  * A literal {@code @} in a body stands for the id of a live pending allocation, so feedback gets past 404.
+ * A small max_pending makes the oldest-expires path run in every fuzzing session, however fast the machine.
  */
 class RouterFuzzTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final AgentCore CORE = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1),
-      FixedTelemetry.seedNode(), AgentOptions.defaults().withTrainInline(true));
+      FixedTelemetry.seedNode(), AgentOptions.defaults().withTrainInline(true).withMaxPending(1000));
   static final Router ROUTER = new Router(CORE, new AgentMetrics(CORE), null, "fixed");
 
   @FuzzTest(maxDuration = "15s")
@@ -36,7 +37,7 @@ class RouterFuzzTest {
     byte[] raw = data.consumeRemainingAsBytes();
     String live = CORE.allocate(new AllocateRequest(50, 1000, null, null)).allocationId();
     byte[] body = replaceAt(raw, live);
-    long pending = CORE.pending(), seq = CORE.nextSeq(), updates = CORE.updates();
+    long pending = CORE.pending(), seq = CORE.nextSeq(), updates = CORE.updates(), expired = CORE.expired();
 
     Router.Response r = ROUTER.route(new Router.Request("POST", feedback ? "/feedback" : "/allocate", null, body, false));
 
@@ -53,7 +54,8 @@ class RouterFuzzTest {
       assertEquals(seq + 1, CORE.nextSeq());
       assertTrue(Double.isFinite(out.get("reward").asDouble()));
     } else {
-      assertEquals(pending + 1, CORE.pending());
+      // Each run leaves a live allocation behind; past max_pending the oldest expires to make room.
+      assertEquals(pending + 1 - (CORE.expired() - expired), CORE.pending());
       assertEquals(5, out.get("state").size());
       for (JsonNode v : out.get("state")) assertTrue(v.asDouble() >= 0 && v.asDouble() <= 1);
       int cores = out.get("cores").asInt();
