@@ -2,6 +2,7 @@ package dev.edgeppo.server;
 
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.ppo.UpdateMetrics;
+import dev.edgeppo.telemetry.DcgmField;
 import dev.edgeppo.telemetry.GpuSnapshot;
 import dev.edgeppo.telemetry.Telemetry;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -101,11 +102,14 @@ public final class AgentMetrics {
     gpuGauge(t, "edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
     gpuGauge(t, "edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
     gpuGauge(t, "edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
-    GaugeWithCallback.builder().name("edgeppo_gpu_reading").help("Further telemetry readings by name")
-        .labelNames("gpu", "uuid", "name").callback(cb -> eachGpu(t, g -> {
-          for (Map.Entry<String, Double> e : g.extra().entrySet())
-            if (e.getValue() != null) cb.call(e.getValue(), Integer.toString(g.index()), g.uuid(), e.getKey());
-        })).register(registry);
+    // dcgm-exporter's own names and labels, so its dashboards work against the agent unchanged.
+    for (DcgmField f : DcgmField.values()) {
+      GaugeWithCallback.builder().name(f.metric()).help(f.help()).labelNames("gpu", "UUID", "modelName")
+          .callback(cb -> eachGpu(t, g -> {
+            Double v = g.extra().get(f.metric());
+            if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid(), g.name());
+          })).register(registry);
+    }
   }
 
   private void gpuGauge(Telemetry t, String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
@@ -115,13 +119,26 @@ public final class AgentMetrics {
     })).register(registry);
   }
 
-  private static void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
-    List<GpuSnapshot> gpus;
-    try {
-      gpus = t.read();
-    } catch (RuntimeException e) {
-      return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
+  /**
+   * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls
+   * cost the driver time), not one per gauge. A reading younger than {@link #READING_TTL_NANOS} is reused.
+   */
+  private void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
+    Reading r = lastReading;
+    long now = System.nanoTime();
+    if (r == null || now - r.nanos() > READING_TTL_NANOS) {
+      try {
+        r = new Reading(now, t.read());
+      } catch (RuntimeException e) {
+        return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
+      }
+      lastReading = r;
     }
-    gpus.forEach(c);
+    r.gpus().forEach(c);
   }
+
+  private record Reading(long nanos, List<GpuSnapshot> gpus) {}
+
+  private static final long READING_TTL_NANOS = 500_000_000L;
+  private volatile Reading lastReading;
 }

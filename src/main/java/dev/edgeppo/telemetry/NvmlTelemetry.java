@@ -56,30 +56,30 @@ public final class NvmlTelemetry implements Telemetry {
   /** Named after dcgm-exporter's fields so dashboards built for it read ours; units are DCGM's (MiB, W, MHz). */
   static Map<String, Double> gauges(GpuReading r) {
     Map<String, Double> g = new LinkedHashMap<>();
-    put(g, "DCGM_FI_DEV_GPU_UTIL", r.utilizationGpu());
-    put(g, "DCGM_FI_DEV_MEM_COPY_UTIL", r.utilizationMemory());
+    put(g, DcgmField.GPU_UTIL.metric(), r.utilizationGpu());
+    put(g, DcgmField.MEM_COPY_UTIL.metric(), r.utilizationMemory());
     if (r.memory() != null) {
-      put(g, "DCGM_FI_DEV_FB_TOTAL", r.memory().totalMib());
-      put(g, "DCGM_FI_DEV_FB_USED", r.memory().usedMib());
-      put(g, "DCGM_FI_DEV_FB_FREE", r.memory().freeMib());
-      if (r.memory().reserved() != null) put(g, "DCGM_FI_DEV_FB_RESERVED", r.memory().reserved() >> 20);
+      put(g, DcgmField.FB_TOTAL.metric(), r.memory().totalMib());
+      put(g, DcgmField.FB_USED.metric(), r.memory().usedMib());
+      put(g, DcgmField.FB_FREE.metric(), r.memory().freeMib());
+      if (r.memory().reserved() != null) put(g, DcgmField.FB_RESERVED.metric(), r.memory().reserved() >> 20);
     }
-    put(g, "DCGM_FI_DEV_GPU_TEMP", r.temperatureC());
-    if (r.powerMw() != null) g.put("DCGM_FI_DEV_POWER_USAGE", r.powerMw() / 1000.0);
-    if (r.powerLimitMw() != null) g.put("DCGM_FI_DEV_ENFORCED_POWER_LIMIT", r.powerLimitMw() / 1000.0);
+    put(g, DcgmField.GPU_TEMP.metric(), r.temperatureC());
+    if (r.powerMw() != null) g.put(DcgmField.POWER_USAGE.metric(), r.powerMw() / 1000.0);
+    if (r.powerLimitMw() != null) g.put(DcgmField.ENFORCED_POWER_LIMIT.metric(), r.powerLimitMw() / 1000.0);
     if (r.clocks() != null) {
-      put(g, "DCGM_FI_DEV_SM_CLOCK", r.clocks().sm());
-      put(g, "DCGM_FI_DEV_MEM_CLOCK", r.clocks().memory());
-      put(g, "DCGM_FI_DEV_VIDEO_CLOCK", r.clocks().video());
+      put(g, DcgmField.SM_CLOCK.metric(), r.clocks().sm());
+      put(g, DcgmField.MEM_CLOCK.metric(), r.clocks().memory());
+      put(g, DcgmField.VIDEO_CLOCK.metric(), r.clocks().video());
     }
     if (r.ecc() != null) {
-      put(g, "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", r.ecc().correctedVolatile());
-      put(g, "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", r.ecc().uncorrectedVolatile());
-      put(g, "DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", r.ecc().correctedAggregate());
-      put(g, "DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", r.ecc().uncorrectedAggregate());
+      put(g, DcgmField.ECC_SBE_VOL_TOTAL.metric(), r.ecc().correctedVolatile());
+      put(g, DcgmField.ECC_DBE_VOL_TOTAL.metric(), r.ecc().uncorrectedVolatile());
+      put(g, DcgmField.ECC_SBE_AGG_TOTAL.metric(), r.ecc().correctedAggregate());
+      put(g, DcgmField.ECC_DBE_AGG_TOTAL.metric(), r.ecc().uncorrectedAggregate());
     }
-    put(g, "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", r.throttleReasons());
-    if (r.mig() != null) g.put("DCGM_FI_DEV_MIG_MODE", r.mig().enabled() ? 1.0 : 0.0);
+    put(g, DcgmField.CLOCK_THROTTLE_REASONS.metric(), r.throttleReasons());
+    if (r.mig() != null) g.put(DcgmField.MIG_MODE.metric(), r.mig().enabled() ? 1.0 : 0.0);
     // No DCGM field counts compute processes; SPEC §1 state[4] is built from it.
     put(g, "edgeppo_gpu_compute_processes", r.processCount());
     return g;
