@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean
+.PHONY: build test bench run native kernels bindings wrapper clean tsan
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -44,7 +44,11 @@ build: $(WRAPPER_PROPS) native kernels
 	@sed -e "s|@EDGEPPO_HOME@|$(CURDIR)|" tools/edgeppo-launcher.sh > bin/edgeppo.tmp && chmod +x bin/edgeppo.tmp && mv bin/edgeppo.tmp bin/edgeppo
 	@echo "built bin/edgeppo (JDK: $(JAVA_HOME))"
 
-test: $(WRAPPER_PROPS) native kernels
+# The kernels' host build under ThreadSanitizer (a few seconds): a missing barrier fails the build.
+tsan:
+	$(MAKE) -C native/cuda-host tsan
+
+test: $(WRAPPER_PROPS) native kernels tsan
 	./mvnw -B test
 
 bench: build
