@@ -73,14 +73,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
       String raw = src.raw(e.getKey(), null);
       if (raw != null) e.setValue(src.typed(e.getKey(), raw, e.getValue()));
     }
-    Hyperparameters hp;
-    try {
-      hp = JSON.convertValue(hpMap, Hyperparameters.class);
-    } catch (IllegalArgumentException e) {
-      Throwable c = e;
-      while (c.getCause() != null) c = c.getCause();
-      throw new IllegalArgumentException("hyperparameters: " + c.getMessage());
-    }
+    Hyperparameters hp = Hyperparameters.withOverrides(JSON.valueToTree(hpMap));
     String mode = src.string("mode");
     if (!mode.equals("train") && !mode.equals("infer")) throw src.bad("mode", mode, "train or infer");
     String stateDir = src.string("state_dir"), token = src.string("token_file"), maxMem = src.string("max_memory_mb");
