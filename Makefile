@@ -58,7 +58,7 @@ bench: build
 	    -jar target/benchmarks.jar $(JMH_ARGS)
 
 run: build
-	bin/edgeppo simulate --feedbacks 20000 --plot target/simulate.png
+	bin/edgeppo simulate --seeds 1 --checkpoints 1000,3000 --eval-feedbacks 1000 --plot target/simulate.png
 
 clean:
 	-./mvnw -B -q clean

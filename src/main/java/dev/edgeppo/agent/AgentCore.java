@@ -119,7 +119,8 @@ public final class AgentCore implements AutoCloseable {
     float[] state = encoder.encode(req.cores(), req.memoryMb(), gpu);
     Policy policy = learner.policy();
     Policy.Decision d = policy.act(state, options.mode() == Mode.TRAIN, rng);
-    ActionMapper.Grant g = ActionMapper.grant(d.action(), req.cores(), req.memoryMb(), encoder.maxMemoryMb(gpu));
+    ActionMapper.Grant g = ActionMapper.grant(learner.hyperparameters().actionMapping(), d.action(), req.cores(), req.memoryMb(),
+        encoder.maxMemoryMb(gpu));
     long now = options.clock().millis();
     String id = UUID.randomUUID().toString();
     pending.put(id, new Pending(state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(), g.cores(), gpu.index(), now));

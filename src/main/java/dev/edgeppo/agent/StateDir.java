@@ -67,6 +67,11 @@ public final class StateDir implements Durability, AutoCloseable {
       if (c.hyperparameters().hidden() != hp.hidden())
         throw new IOException(ck + " holds networks with hidden=" + c.hyperparameters().hidden()
             + " but the configuration says hidden=" + hp.hidden() + "; set hidden to match or move the checkpoint away");
+      // A policy learned under one action mapping grants something else under another (SPEC §1).
+      if (c.hyperparameters().actionMapping() != hp.actionMapping())
+        throw new IOException(ck + " was learned under the action mapping '" + c.hyperparameters().actionMapping()
+            + "' but the configuration says '" + hp.actionMapping() + "'; set action_mapping (or the profile, e.g. --profile "
+            + c.hyperparameters().profile() + ") to match or move the checkpoint away");
       String t = c.metadata().get(TRAINED_THROUGH);
       try {
         through = t == null ? -1 : Long.parseLong(t);

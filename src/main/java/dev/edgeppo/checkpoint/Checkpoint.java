@@ -38,6 +38,7 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
     meta.put("adam_step", Long.toString(s.adam().step()));
     meta.put("updates", Long.toString(s.updates()));
     meta.put("hyperparameters", JSON.writeValueAsString(hp));
+    meta.put("action_mapping", hp.actionMapping().json());
     Safetensors.write(file, t, meta);
   }
 

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,18 +48,9 @@ final class PendulumCommand implements Callable<Integer> {
   long seed;
   @Option(names = "--eval-episodes", defaultValue = "20", description = "episodes with the mean action at the end (default: ${DEFAULT-VALUE})")
   int evalEpisodes;
-  @Option(names = "--backend", defaultValue = "cpu", description = "update backend (default: ${DEFAULT-VALUE})")
-  String backend;
-  @Option(names = "--config", description = "JSON object of hyperparameter overrides")
-  Path config;
-  @Option(names = "--hp", description = "one hyperparameter override, name=value (repeatable)")
-  Map<String, String> hp = new LinkedHashMap<>();
-  @Option(names = "--json", description = "one JSON object on stdout instead of text")
-  boolean json;
+  @Mixin LearnerOptions common;
   @Option(names = "--csv", description = "write steps,mean_return here")
   Path csv;
-  @Option(names = "--plot", description = "write a PNG of return against steps here")
-  Path plot;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -66,16 +58,19 @@ final class PendulumCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     if (steps < 1 || envs < 1 || rollout < 1 || evalEpisodes < 1)
       throw new IllegalArgumentException("--steps, --envs, --rollout and --eval-episodes must be >= 1");
-    Backends.available(backend).ifPresent(why -> { throw new IllegalArgumentException(why); });
+    common.check();
+    boolean json = common.json;
+    Path plot = common.plot;
+    // Over the seed's values: the edge profile's action mapping and initial mean are the agent's, not a torque's.
     Map<String, Object> defaults = new LinkedHashMap<>(PENDULUM_DEFAULTS);
     defaults.put("batch_size", envs * rollout);
-    Hyperparameters hyper = SimulateCommand.hyperparameters(defaults, config, hp);
+    Hyperparameters hyper = common.hyperparameters(defaults);
     PrintWriter out = spec.commandLine().getOut();
     List<PendulumTrainer.Point> curve = new ArrayList<>();
     PendulumTrainer trainer = new PendulumTrainer(hyper, envs, rollout, seed);
     PendulumTrainer.Evaluation eval;
     long t0 = System.nanoTime();
-    try (PpoLearner learner = trainer.train(Backends.choose(backend).backend(), steps, p -> {
+    try (PpoLearner learner = trainer.train(Backends.choose(common.backend).backend(), steps, p -> {
       curve.add(p);
       if (!json) out.printf(Locale.ROOT, "steps %8d  mean return %9.1f  (%d episodes)%n", p.steps(), p.meanReturn(), p.episodes());
       out.flush();

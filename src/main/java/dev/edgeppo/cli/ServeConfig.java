@@ -22,7 +22,8 @@ import java.util.Map;
  * The configuration of {@code serve}, each key from the first place that sets it: command-line flag
  * ({@code --state-dir}), environment variable ({@code EDGEPPO_STATE_DIR}), the JSON config file
  * ({@code "state_dir"}), then the default. Every hyperparameter is a key under its JSON name; their
- * defaults come from {@link Hyperparameters#defaults()}.
+ * defaults are those of the profile ({@code profile}, itself a key: {@link Hyperparameters#DEFAULT_PROFILE}
+ * unless set), so {@code --profile seed} restores the seed's values and any single key still overrides.
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
@@ -52,9 +53,13 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
 
   private static void key(String k, String def, String help) { AGENT_KEYS.put(k, new String[] {def, help}); }
 
-  /** Hyperparameter keys with their defaults, in the record's order. */
+  /** Hyperparameter keys with serve's defaults (the default profile's), in the record's order. */
   static Map<String, Object> hyperparameterDefaults() {
-    return JSON.convertValue(Hyperparameters.defaults(), new TypeReference<LinkedHashMap<String, Object>>() {});
+    return values(Hyperparameters.serving());
+  }
+
+  private static Map<String, Object> values(Hyperparameters hp) {
+    return JSON.convertValue(hp, new TypeReference<LinkedHashMap<String, Object>>() {});
   }
 
   static String flag(String key) { return "--" + key.replace('_', '-'); }
@@ -68,7 +73,10 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
   static ServeConfig resolve(Map<String, String> flags, Map<String, String> env, Path file) throws IOException {
     Map<String, JsonNode> fromFile = file == null ? Map.of() : readFile(file);
     Sources src = new Sources(flags, env, fromFile, file);
-    Map<String, Object> hpMap = hyperparameterDefaults();
+    // The profile first: it gives every other hyperparameter its default.
+    String profile = src.raw("profile", Hyperparameters.DEFAULT_PROFILE).trim();
+    if (!Hyperparameters.profiles().contains(profile)) throw src.bad("profile", profile, "one of " + Hyperparameters.profiles());
+    Map<String, Object> hpMap = values(Hyperparameters.profile(profile));
     for (Map.Entry<String, Object> e : hpMap.entrySet()) {
       String raw = src.raw(e.getKey(), null);
       if (raw != null) e.setValue(src.typed(e.getKey(), raw, e.getValue()));
@@ -139,6 +147,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     Object typed(String key, String raw, Object def) {
       String v = raw.trim();
       try {
+        if (def instanceof String) return v;
         if (def instanceof Boolean) {
           if (!v.equals("true") && !v.equals("false")) throw bad(key, raw, "true or false");
           return Boolean.parseBoolean(v);

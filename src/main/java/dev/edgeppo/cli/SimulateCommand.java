@@ -1,201 +1,164 @@
 package dev.edgeppo.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
-import dev.edgeppo.sim.ArrivalProcess;
-import dev.edgeppo.sim.LearningCurve;
 import dev.edgeppo.sim.Plot;
-import dev.edgeppo.sim.PolicyStats;
-import dev.edgeppo.sim.SimPod;
-import dev.edgeppo.sim.Simulation;
+import dev.edgeppo.sim.Suite;
 import dev.edgeppo.sim.TraceReplay;
+import dev.edgeppo.sim.UsageModel;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code edgeppo simulate}: the agent against a simulated GPU node, beside the baselines. */
+/** {@code edgeppo simulate}: the agent, with serve's defaults, against the scenario suite on a simulated GPU node. */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
     subcommands = PendulumCommand.class,
     description = {
-        "Runs the agent (the same allocation, reward, buffer and training code as serve) against a simulated GPU "
-            + "node, and the baselines (grant_requested, fixed_fraction, random) on the same arrivals. PPO learns "
-            + "from scratch for --feedbacks feedbacks, then is evaluated in infer mode (mean action) on the next "
-            + "--eval-feedbacks arrivals, as are the baselines.",
-        "The trace workload replays Alibaba's GPU-sharing cluster trace (openb, 2023); a 300-pod excerpt is built in. "
-            + "The full trace is in the public GitHub repository alibaba/clusterdata, folder cluster-trace-gpu-v2023 "
-            + "(csv/openb_pod_list_default.csv): pass it with --trace."})
+        "Runs the agent (the same allocation, mapping, reward, buffer and training code as serve, with serve's "
+            + "defaults) against a simulated GPU node on a suite of hidden-usage scenarios, each on trace-shaped asks "
+            + "and on the synthetic mix, for several seeds. PPO learns from scratch; untrained and at each checkpoint "
+            + "its frozen policy (infer mode) is scored on the arrivals that follow, beside grant_requested, "
+            + "fixed_fraction, random and an oracle that knows each pod's true demand.",
+        "Prints, per scenario, the share of the oracle's headroom over grant_requested that PPO captured, and "
+            + "whether SPEC §6's criteria hold. Trace asks come from Alibaba's openb trace (a 300-pod excerpt is "
+            + "built in; the full trace is csv/openb_pod_list_default.csv of alibaba/clusterdata, "
+            + "cluster-trace-gpu-v2023: pass it with --trace)."})
 final class SimulateCommand implements Callable<Integer> {
-  /**
-   * Where simulate departs from SPEC's serving defaults, and why. Every allocation is a separate pod whose
-   * reward does not depend on the next allocation: γ 0 makes each update a contextual-bandit step
-   * (advantage = reward − V(s)) instead of mixing the next pods' luck into this pod's advantage. With 32
-   * experiences, 4 epochs and lr 3e-4 the policy settles on granting every ask before it finds that
-   * inference asks can be cut (measured: margin 0.000 over grant_requested at 20,000 feedbacks, seed 1);
-   * 256 experiences per update, shuffled minibatches of 64, 10 epochs and lr 1e-3 find it.
-   */
-  static final Map<String, Object> SIMULATE_DEFAULTS = Map.of("gamma", 0.0, "learning_rate", 1e-3, "batch_size", 256,
-      "minibatch_size", 64, "epochs", 10, "shuffle_minibatches", true);
-
   @Spec CommandSpec spec;
+  @Mixin LearnerOptions learner;
 
-  @Option(names = "--feedbacks", defaultValue = "20000", description = "feedbacks PPO learns from (default: ${DEFAULT-VALUE})")
-  int feedbacks;
-  @Option(names = "--eval-feedbacks", defaultValue = "5000", description = "arrivals of the evaluation stretch (default: ${DEFAULT-VALUE})")
+  @Option(names = "--scenarios", split = ",", description = "usage models (default: all of ${COMPLETION-CANDIDATES})",
+      completionCandidates = ScenarioNames.class)
+  List<String> scenarios = new ArrayList<>(UsageModel.names());
+  @Option(names = "--arrivals", split = ",", description = "arrival shapes: trace, synthetic (default: both)")
+  List<String> arrivals = new ArrayList<>(Suite.ARRIVALS);
+  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "seeds of arrivals, hidden usage, initialisation and sampling (default: ${DEFAULT-VALUE})")
+  List<Long> seeds;
+  @Option(names = "--checkpoints", split = ",", defaultValue = "1000,3000,10000", description = "feedbacks after which PPO is scored (default: ${DEFAULT-VALUE})")
+  List<Integer> checkpoints;
+  @Option(names = "--eval-feedbacks", defaultValue = "2000", description = "arrivals each policy is scored on at each checkpoint (default: ${DEFAULT-VALUE})")
   int evalFeedbacks;
-  @Option(names = "--seed", defaultValue = "1", description = "seeds arrivals, hidden demands, initialisation and sampling (default: ${DEFAULT-VALUE})")
-  long seed;
-  @Option(names = "--workload", defaultValue = "synthetic", description = "synthetic | trace (default: ${DEFAULT-VALUE})")
-  String workload;
-  @Option(names = "--trace", description = "openb pod list CSV for --workload trace (default: the built-in excerpt)")
+  @Option(names = "--profile", defaultValue = Hyperparameters.DEFAULT_PROFILE, description = "hyperparameter profile, as serve's (default: ${DEFAULT-VALUE}; seed: the seed's values)")
+  String profile;
+  @Option(names = "--trace", description = "openb pod list CSV for the trace arrivals (default: the built-in excerpt)")
   Path trace;
   @Option(names = "--concurrency", defaultValue = "2", description = "pods on the node on average (default: ${DEFAULT-VALUE})")
   double concurrency;
   @Option(names = "--fraction", defaultValue = "0.5", description = "share of the asked cores the fixed_fraction baseline grants (default: ${DEFAULT-VALUE})")
   double fraction;
-  @Option(names = "--backend", defaultValue = "cpu", description = "update backend: cpu | cuda | cuda-host | auto (default: ${DEFAULT-VALUE})")
-  String backend;
-  @Option(names = "--config", description = "JSON object of hyperparameter overrides (names as in /v1/policy); simulate starts from SPEC's defaults with gamma 0, learning_rate 1e-3, batch_size 256, minibatch_size 64, epochs 10, shuffle_minibatches true")
-  Path config;
-  @Option(names = "--hp", description = "one hyperparameter override, name=value (repeatable; after --config)")
-  Map<String, String> hp = new LinkedHashMap<>();
-  @Option(names = "--json", description = "print one JSON object on stdout and nothing on stderr")
-  boolean json;
-  @Option(names = "--csv", description = "write the learning curve (mean reward per block of feedbacks) here")
-  Path csv;
-  @Option(names = "--block", defaultValue = "500", description = "feedbacks per learning-curve point (default: ${DEFAULT-VALUE})")
-  int block;
-  @Option(names = "--plot", description = "write a PNG of reward against feedbacks here")
-  Path plot;
+  @Option(names = "--threads", description = "cells simulated side by side (default: the processors)")
+  Integer threads;
+
+  static final class ScenarioNames extends ArrayList<String> {
+    ScenarioNames() { super(UsageModel.names()); }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   @Override
-  public Integer call() throws IOException {
-    if (feedbacks < 1) throw new IllegalArgumentException("--feedbacks must be >= 1, got " + feedbacks);
-    if (evalFeedbacks < 1) throw new IllegalArgumentException("--eval-feedbacks must be >= 1, got " + evalFeedbacks);
-    if (block < 1) throw new IllegalArgumentException("--block must be >= 1, got " + block);
-    if (plot != null && !plot.toString().toLowerCase(Locale.ROOT).endsWith(".png"))
-      throw new IllegalArgumentException("--plot must name a .png file, got " + plot);
-    Backends.available(backend).ifPresent(why -> { throw new IllegalArgumentException(why); });
-    Hyperparameters hyper = hyperparameters(SIMULATE_DEFAULTS, config, hp);
-    int total = feedbacks + evalFeedbacks;
-    List<SimPod> pods = switch (workload) {
-      case "synthetic" -> {
-        if (trace != null) throw new IllegalArgumentException("--trace needs --workload trace");
-        yield ArrivalProcess.synthetic(total, seed, concurrency);
-      }
-      case "trace" -> (trace == null ? TraceReplay.excerpt() : TraceReplay.read(trace)).pods(total, seed, concurrency);
-      default -> throw new IllegalArgumentException("--workload must be synthetic or trace, got '" + workload + "'");
-    };
-    String label = workload.equals("trace") ? "trace " + (trace == null ? "(built-in openb excerpt)" : trace.toString()) : "synthetic mix";
+  public Integer call() throws IOException, InterruptedException {
+    learner.check();
+    // serve's defaults: the same profile, then whatever --config / --hp change (none by default).
+    Hyperparameters hp = learner.hyperparameters(Map.of("profile", profile));
+    List<UsageModel> models = scenarios.stream().map(UsageModel::of).toList();
+    TraceReplay t = trace == null ? TraceReplay.excerpt() : TraceReplay.read(trace);
+    Suite.Config config = new Suite.Config(models, arrivals, seeds, checkpoints, evalFeedbacks, hp, learner.backend, fraction,
+        concurrency, t, threads == null ? Runtime.getRuntime().availableProcessors() : threads);
     PrintWriter err = spec.commandLine().getErr();
-    // Since JDK 22 System.console() exists even when redirected; isTerminal() tells a person is watching.
-    ProgressBar bar = new ProgressBar(err, !json, System.console() != null && System.console().isTerminal());
-    Simulation.Result result = Simulation.run(
-        new Simulation.Config(workload, pods, feedbacks, seed, hyper, backend, fraction), bar::update);
+    Progress bar = new Progress(err, !learner.json);
+    Suite.Result result = Suite.run(config, bar::update);
     bar.finish();
-
-    LearningCurve curve = new LearningCurve(block);
-    for (Simulation.PolicyRun r : result.runs()) curve.add(r.name(), r.outcomes());
-    if (csv != null) curve.writeCsv(csv);
-    if (plot != null) {
-      Map<String, Double> levels = new LinkedHashMap<>();
-      levels.put("ppo infer mode (eval)", result.run("ppo").eval().meanReward());
-      levels.put("grant_requested (eval)", result.run("grant_requested").eval().meanReward());
-      Plot.lines(plot, "edgeppo simulate: " + label + ", seed " + seed, "feedbacks", "mean reward per " + block + " feedbacks",
-          curve.x(), curve.curves(), levels);
-    }
+    if (learner.plot != null) plot(learner.plot, result);
     PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.println(JSON.writeValueAsString(result.toJson(JSON)));
-    } else {
-      printTable(out, result, label);
-      if (csv != null) out.println("learning curve: " + csv);
-      if (plot != null) out.println("plot: " + plot);
+    if (learner.json) out.println(JSON.writeValueAsString(Suite.toJson(result, JSON)));
+    else {
+      printTable(out, result);
+      if (learner.plot != null) out.println("plot: " + learner.plot);
     }
     out.flush();
     return 0;
   }
 
-  /** SPEC's defaults, then {@code defaults}, then the file, then the --hp pairs: each later one wins. */
-  static Hyperparameters hyperparameters(Map<String, Object> defaults, Path config, Map<String, String> hp) throws IOException {
-    ObjectNode o = JSON.valueToTree(defaults);
-    if (config != null) {
-      JsonNode c = JSON.readTree(Files.readString(config));
-      if (c == null || !c.isObject()) throw new IllegalArgumentException(config + ": expected a JSON object of hyperparameters");
-      o.setAll((ObjectNode) c);
-    }
-    for (Map.Entry<String, String> e : hp.entrySet()) {
-      JsonNode v;
-      try {
-        v = JSON.readTree(e.getValue());
-      } catch (IOException ex) {
-        throw new IllegalArgumentException("--hp " + e.getKey() + ": '" + e.getValue() + "' is not a number or boolean");
-      }
-      if (v == null || !(v.isNumber() || v.isBoolean())) throw new IllegalArgumentException("--hp " + e.getKey() + ": '" + e.getValue() + "' is not a number or boolean");
-      o.set(e.getKey(), v);
-    }
-    return Hyperparameters.withOverrides(o);
+  private static String pct(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.0f%%", 100 * v) : "-";
   }
 
-  private static void printTable(PrintWriter out, Simulation.Result r, String label) {
-    out.printf(Locale.ROOT, "%s, seed %d: PPO learned from %d feedbacks (%d updates), then everyone was evaluated on the next %d arrivals%n",
-        label, r.config().seed(), r.config().trainCount(), r.ppoUpdates(), r.config().pods().size() - r.config().trainCount());
-    out.printf(Locale.ROOT, "%-16s %12s %9s %11s | %12s %9s %11s %9s%n", "policy", "mean_reward", "qos_rate", "efficiency",
-        "reward(eval)", "qos(eval)", "eff(eval)", "margin");
-    Map<String, Double> margins = r.margins();
-    for (Simulation.PolicyRun p : r.runs()) {
-      PolicyStats t = p.train(), e = p.eval();
-      String m = margins.containsKey(p.name()) ? String.format(Locale.ROOT, "%+.4f", margins.get(p.name())) : "";
-      out.printf(Locale.ROOT, "%-16s %12.4f %9.3f %11.3f | %12.4f %9.3f %11.3f %9s%n", p.name(), t.meanReward(), t.qosRate(),
-          t.utilizationEfficiency(), e.meanReward(), e.qosRate(), e.utilizationEfficiency(), m);
+  private static void printTable(PrintWriter out, Suite.Result r) {
+    Suite.Config c = r.config();
+    out.printf(Locale.ROOT, "profile %s, seeds %s, %d arrivals scored at each point; mean reward per pod, means over the seeds%n",
+        c.hp().profile(), c.seeds(), c.evalFeedbacks());
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7s %7s %7s", "scenario", "arrivals", "grant", "oracle", "ppo@0"));
+    for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %9s", "ppo@" + cp));
+    for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %9s", "cap@" + cp));
+    head.append(String.format(Locale.ROOT, " %9s", "train"));
+    out.println(head);
+    int judged = c.judged();
+    for (Suite.Row row : Suite.rows(r)) {
+      Map<String, Double> at0 = row.eval().get(0);
+      // grant_requested and the oracle are scored on each checkpoint's arrivals; the judged checkpoint's are shown.
+      Map<String, Double> atJ = row.eval().get(judged);
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7.3f %7.3f %7.3f", row.scenario().json(),
+          row.arrivals(), atJ.get("grant_requested"), atJ.get("oracle"), at0.get("ppo") - at0.get("grant_requested") + atJ.get("grant_requested")));
+      for (int cp : c.checkpoints()) sb.append(String.format(Locale.ROOT, " %+9.3f", row.eval().get(cp).get("ppo") - row.eval().get(cp).get("grant_requested")));
+      for (int cp : c.checkpoints()) sb.append(String.format(Locale.ROOT, " %9s", pct(row.captured().get(cp))));
+      sb.append(String.format(Locale.ROOT, " %+9.3f", row.trainGap().get(Math.min(judged, c.checkpoints().getLast()))));
+      out.println(sb);
     }
-    out.println("margin = PPO's infer-mode mean reward minus the baseline's, on the same evaluation arrivals");
+    out.println("grant, oracle: at " + judged + "; ppo@0: untrained, shifted onto those arrivals; ppo@N: infer-mode margin over grant_requested;");
+    out.println("cap@N: share of the oracle's headroom captured (- where it is under " + Suite.HEADROOM + "); train: train-mode margin over the first "
+        + Math.min(judged, c.checkpoints().getLast()) + " feedbacks");
+    List<String> f = Suite.failures(r);
+    if (f.isEmpty()) out.println("SPEC §6 criteria: met in every cell");
+    else {
+      out.println("SPEC §6 criteria: " + f.size() + " failure(s)");
+      f.forEach(x -> out.println("  " + x));
+    }
   }
 
-  /** A bar redrawn in place on a terminal; a line per tenth otherwise; nothing when quiet. */
-  static final class ProgressBar {
+  private static void plot(Path png, Suite.Result r) throws IOException {
+    List<Integer> cps = r.config().checkpoints();
+    double[] x = cps.stream().mapToDouble(Integer::doubleValue).toArray();
+    Map<String, double[]> series = new LinkedHashMap<>();
+    for (Suite.Row row : Suite.rows(r)) {
+      double[] y = cps.stream().mapToDouble(cp -> row.captured().get(cp)).toArray();
+      if (java.util.Arrays.stream(y).allMatch(Double::isFinite)) series.put(row.scenario().json() + "/" + row.arrivals(), y);
+    }
+    Plot.lines(png, "edgeppo simulate: share of the oracle's headroom PPO captures (profile " + r.config().hp().profile() + ")",
+        "feedbacks", "captured share", x, series, Map.of("grant_requested", 0.0, "oracle", 1.0));
+  }
+
+  /** A line per tenth on stderr; nothing when quiet. Called from the suite's threads. */
+  static final class Progress {
     private final PrintWriter err;
-    private final boolean enabled, terminal;
+    private final boolean enabled;
     private int lastShown = -1;
 
-    ProgressBar(PrintWriter err, boolean enabled, boolean terminal) {
+    Progress(PrintWriter err, boolean enabled) {
       this.err = err;
       this.enabled = enabled;
-      this.terminal = terminal;
     }
 
-    void update(long done, long total, String policy) {
+    synchronized void update(long done, long total) {
       if (!enabled) return;
-      int pct = (int) (100 * done / Math.max(1, total));
-      if (terminal) {
-        if (pct == lastShown) return;
-        lastShown = pct;
-        int w = 40, filled = pct * w / 100;
-        err.print("\r[" + "#".repeat(filled) + " ".repeat(w - filled) + "] " + pct + "% " + policy + "          ");
-        err.flush();
-      } else if (pct / 10 != lastShown / 10 || lastShown < 0) {
-        lastShown = pct;
-        err.println("simulate: " + pct + "% (" + policy + ")");
-      }
+      int tenth = (int) (10 * done / Math.max(1, total));
+      if (tenth == lastShown) return;
+      lastShown = tenth;
+      err.println("simulate: " + 10 * tenth + "%");
+      err.flush();
     }
 
-    void finish() {
-      if (enabled && terminal) err.println();
-    }
+    void finish() {}
   }
 }

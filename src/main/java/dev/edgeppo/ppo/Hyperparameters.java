@@ -4,16 +4,31 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
- * Every knob of the learner, with SPEC §2's defaults. The JSON names are the ones of the
- * update-case files and of {@code /v1/policy}; this record is the only place a default lives.
+ * Every knob of the learner. The JSON names are the ones of the update-case files, the configuration and
+ * {@code /v1/policy}; the values of each profile are written once, by name, in {@link #SEED_VALUES} and
+ * {@link #EDGE_CHANGES}.
  *
+ * <p>Two profiles: {@code seed} (SPEC §2's values, the seed's mapping and initialisation) and {@code edge},
+ * serve's default, the values that meet SPEC §6 (README, "Why the agent collapsed to granting the ask").
+ * A partial set of values (a case file, a checkpoint of an older version, {@code --hp}) is laid over the
+ * profile it names, or over {@code seed} when it names none: case files and old checkpoints were written
+ * against the seed's values.
+ *
+ * @param profile       the profile these values started from (shown, not used by the update)
  * @param minibatchSize 0 means the whole batch (SPEC's default); otherwise consecutive slices
  * @param batchSize     T: complete experiences that trigger one online update
  * @param hidden        H of both networks
+ * @param initialStd    std of the cores dimension of a fresh policy
  * @param shuffleMinibatches off by default (SPEC: no shuffling); seeded when on
+ * @param actionMapping how an action becomes a grant (SPEC §1)
+ * @param initialMeanCores  mean cores action of a fresh policy, set through the actor's output bias
+ *                          (0.5, a zero bias, is SPEC's initialisation)
+ * @param initialMeanMemory the same for the memory dimension
+ * @param initialStdMemory  std of the memory dimension of a fresh policy
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record Hyperparameters(
+    @JsonProperty("profile") String profile,
     @JsonProperty("gamma") double gamma,
     @JsonProperty("gae_lambda") double gaeLambda,
     @JsonProperty("clip_epsilon") double clipEpsilon,
@@ -28,7 +43,11 @@ public record Hyperparameters(
     @JsonProperty("batch_size") int batchSize,
     @JsonProperty("hidden") int hidden,
     @JsonProperty("initial_std") double initialStd,
-    @JsonProperty("shuffle_minibatches") boolean shuffleMinibatches) {
+    @JsonProperty("shuffle_minibatches") boolean shuffleMinibatches,
+    @JsonProperty("action_mapping") ActionMapping actionMapping,
+    @JsonProperty("initial_mean_cores") double initialMeanCores,
+    @JsonProperty("initial_mean_memory") double initialMeanMemory,
+    @JsonProperty("initial_std_memory") double initialStdMemory) {
 
   public static final double ADAM_BETA1 = 0.9;
   public static final double ADAM_BETA2 = 0.999;
@@ -38,13 +57,93 @@ public record Hyperparameters(
 
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
+  public static final String SEED = "seed";
+  public static final String EDGE = "edge";
+  /** serve's and simulate's profile unless told otherwise. */
+  public static final String DEFAULT_PROFILE = EDGE;
+
+  /** SPEC §2's values: the seed's. */
+  private static final java.util.Map<String, Object> SEED_VALUES = ordered(
+      "profile", SEED,
+      "gamma", 0.99,
+      "gae_lambda", 0.95,
+      "clip_epsilon", 0.2,
+      "epochs", 4,
+      "minibatch_size", 0,
+      "learning_rate", 3e-4,
+      "value_coef", 0.5,
+      "entropy_coef", 0.01,
+      "max_grad_norm", 0.5,
+      "adam_eps", 1e-8,
+      "normalize_advantages", true,
+      "batch_size", 32,
+      "hidden", 64,
+      "initial_std", 0.3,
+      "shuffle_minibatches", false,
+      "action_mapping", "seed",
+      "initial_mean_cores", 0.5,
+      "initial_mean_memory", 0.5,
+      "initial_std_memory", 0.3);
+
   /**
-   * SPEC's defaults with the fields of {@code overrides} (JSON names) laid over them. Unknown names
-   * and out-of-range values are refused with a message naming the field.
+   * Where {@code edge} departs from the seed, and why (measured by {@code simulate}'s suite; README).
+   * Each allocation is a separate pod: γ 0 makes an update a contextual-bandit step (advantage = reward −
+   * V(s)) instead of mixing the next, unrelated pods' luck into this pod's advantage. The relative
+   * mapping removes the flat region above the ask's point and means the same share for every ask. The
+   * mean starts near the ask (today's practice) with small noise, so a fresh agent is safe and explores
+   * cheaply; memory explores least because cutting it never pays in the reward and risks an OOM.
+   */
+  private static final java.util.Map<String, Object> EDGE_CHANGES = ordered(
+      "profile", EDGE,
+      "gamma", 0.0,
+      "epochs", 10,
+      "minibatch_size", 8,
+      "learning_rate", 1e-3,
+      "entropy_coef", 0.0,
+      "batch_size", 32,
+      "initial_std", 0.05,
+      "shuffle_minibatches", true,
+      "action_mapping", "relative",
+      "initial_mean_cores", 0.475,
+      "initial_mean_memory", 0.6,
+      "initial_std_memory", 0.02);
+
+  private static java.util.Map<String, Object> ordered(Object... kv) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], kv[i + 1]);
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /** The names of the profiles, {@link #DEFAULT_PROFILE} first. */
+  public static java.util.List<String> profiles() { return java.util.List.of(EDGE, SEED); }
+
+  /** Every value of the named profile. */
+  public static Hyperparameters profile(String name) {
+    java.util.Map<String, Object> m = new java.util.LinkedHashMap<>(SEED_VALUES);
+    switch (name) {
+      case SEED -> {}
+      case EDGE -> m.putAll(EDGE_CHANGES);
+      default -> throw new IllegalArgumentException("profile must be one of " + profiles() + ", got '" + name + "'");
+    }
+    return JSON.convertValue(m, Hyperparameters.class);
+  }
+
+  /**
+   * The values of the profile {@code overrides} names ({@code "profile"}; the seed's when it names none)
+   * with the fields of {@code overrides} (JSON names) laid over them. Unknown names and out-of-range
+   * values are refused with a message naming the field.
    */
   public static Hyperparameters withOverrides(com.fasterxml.jackson.databind.JsonNode overrides) {
     if (overrides == null || !overrides.isObject()) throw new IllegalArgumentException("hyperparameters must be a JSON object");
-    com.fasterxml.jackson.databind.node.ObjectNode merged = JSON.valueToTree(defaults());
+    com.fasterxml.jackson.databind.JsonNode named = overrides.get("profile");
+    if (named != null && !named.isTextual()) throw new IllegalArgumentException("profile must be one of " + profiles() + ", got " + named);
+    return profile(named == null ? SEED : named.asText()).with(overrides);
+  }
+
+  /** These values with the fields of {@code overrides} (JSON names) laid over them; checked as {@link #withOverrides}. */
+  public Hyperparameters with(com.fasterxml.jackson.databind.JsonNode overrides) {
+    if (overrides == null || !overrides.isObject()) throw new IllegalArgumentException("hyperparameters must be a JSON object");
+    com.fasterxml.jackson.databind.node.ObjectNode merged = JSON.valueToTree(this);
     var it = overrides.fields();
     while (it.hasNext()) {
       var e = it.next();
@@ -61,13 +160,17 @@ public record Hyperparameters(
 
   /** The JSON names of every hyperparameter. */
   public static java.util.List<String> names() {
-    java.util.List<String> n = new java.util.ArrayList<>();
-    JSON.valueToTree(defaults()).fieldNames().forEachRemaining(n::add);
-    return n;
+    return java.util.List.copyOf(SEED_VALUES.keySet());
   }
 
+  /** SPEC §2's values (profile {@code seed}): the base of every partial set that names no profile. */
   public static Hyperparameters defaults() {
-    return new Hyperparameters(0.99, 0.95, 0.2, 4, 0, 3e-4, 0.5, 0.01, 0.5, 1e-8, true, 32, 64, 0.3, false);
+    return profile(SEED);
+  }
+
+  /** serve's defaults: profile {@link #DEFAULT_PROFILE}. */
+  public static Hyperparameters serving() {
+    return profile(DEFAULT_PROFILE);
   }
 
   public Hyperparameters {
@@ -85,6 +188,14 @@ public record Hyperparameters(
     if (hidden < 1 || hidden > 4096) throw new IllegalArgumentException("hidden must be in 1..4096, got " + hidden);
     if (!(initialStd >= 0.01 && initialStd <= 1.0))
       throw new IllegalArgumentException("initial_std must be in [0.01, 1] (log_std is kept in [ln 0.01, 0]), got " + initialStd);
+    if (!(initialStdMemory >= 0.01 && initialStdMemory <= 1.0))
+      throw new IllegalArgumentException("initial_std_memory must be in [0.01, 1] (log_std is kept in [ln 0.01, 0]), got " + initialStdMemory);
+    if (profile == null || !profiles().contains(profile))
+      throw new IllegalArgumentException("profile must be one of " + profiles() + ", got " + (profile == null ? "nothing" : "'" + profile + "'"));
+    java.util.Objects.requireNonNull(actionMapping, "action_mapping");
+    // The output bias is logit(mean): the mean must be strictly inside the sigmoid's range.
+    requireFinite("initial_mean_cores", initialMeanCores, 0.001, 0.999);
+    requireFinite("initial_mean_memory", initialMeanMemory, 0.001, 0.999);
   }
 
   private static void requireFinite(String name, double v, double lo, double hi) {
@@ -98,12 +209,10 @@ public record Hyperparameters(
   }
 
   public Hyperparameters withHidden(int h) {
-    return new Hyperparameters(gamma, gaeLambda, clipEpsilon, epochs, minibatchSize, learningRate, valueCoef,
-        entropyCoef, maxGradNorm, adamEps, normalizeAdvantages, batchSize, h, initialStd, shuffleMinibatches);
+    return with(JSON.createObjectNode().put("hidden", h));
   }
 
   public Hyperparameters withBatchSize(int t) {
-    return new Hyperparameters(gamma, gaeLambda, clipEpsilon, epochs, minibatchSize, learningRate, valueCoef,
-        entropyCoef, maxGradNorm, adamEps, normalizeAdvantages, t, hidden, initialStd, shuffleMinibatches);
+    return with(JSON.createObjectNode().put("batch_size", t));
   }
 }

@@ -42,6 +42,21 @@ public final class PolicyParams {
    * output, 1 on the critic's), zero biases, log_std = ln(initialStd). Seeded: same seed, same numbers.
    */
   public static PolicyParams initialise(int hidden, double initialStd, long seed) {
+    return initialise(hidden, new double[] {0.5, 0.5}, new double[] {initialStd, initialStd}, seed);
+  }
+
+  /** A fresh policy as {@code hp} says: its size, and the initial mean and std of each action dimension. */
+  public static PolicyParams initialise(Hyperparameters hp, long seed) {
+    return initialise(hp.hidden(), new double[] {hp.initialMeanCores(), hp.initialMeanMemory()},
+        new double[] {hp.initialStd(), hp.initialStdMemory()}, seed);
+  }
+
+  /**
+   * SPEC §2's initialisation with the actor's output bias set to logit(mean) per action dimension (0 for a
+   * mean of 0.5, SPEC's zero bias) and log_std = ln(std) per dimension. With the output layer's gain of
+   * 0.01 the untrained mean is that value for every state, to within about 0.01.
+   */
+  public static PolicyParams initialise(int hidden, double[] initialMean, double[] initialStd, long seed) {
     ParamLayout l = ParamLayout.of(hidden);
     PolicyParams p = new PolicyParams(l);
     SplittableRandom rng = new SplittableRandom(seed);
@@ -52,8 +67,11 @@ public final class PolicyParams {
     Orthogonal.fill(p.data, l.critic0W, s2, rng);
     Orthogonal.fill(p.data, l.critic2W, s2, rng);
     Orthogonal.fill(p.data, l.critic4W, 1.0, rng);
-    float ls = (float) Math.log(initialStd);
-    Arrays.fill(p.data, l.logStd.offset(), l.logStd.offset() + l.logStd.size(), ls);
+    for (int d = 0; d < ParamLayout.ACTION_DIM; d++) {
+      double m = initialMean[d];
+      p.data[l.actor4B.offset() + d] = (float) Math.log(m / (1 - m));
+      p.data[l.logStd.offset() + d] = (float) Math.log(initialStd[d]);
+    }
     return p;
   }
 

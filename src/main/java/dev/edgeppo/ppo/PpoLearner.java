@@ -31,7 +31,7 @@ public final class PpoLearner implements AutoCloseable {
 
   /** A fresh learner: SPEC's initialisation from {@code seed}. */
   public static PpoLearner fresh(Hyperparameters hp, UpdateBackend backend, long seed) {
-    PolicyParams p = PolicyParams.initialise(hp.hidden(), hp.initialStd(), seed);
+    PolicyParams p = PolicyParams.initialise(hp, seed);
     return new PpoLearner(hp, backend, p, new AdamState(p.layout()), 0);
   }
 

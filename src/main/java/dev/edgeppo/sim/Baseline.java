@@ -2,6 +2,7 @@ package dev.edgeppo.sim;
 
 import dev.edgeppo.agent.ActionMapper;
 import dev.edgeppo.agent.Reward;
+import dev.edgeppo.ppo.ActionMapping;
 import dev.edgeppo.telemetry.Telemetry;
 import java.util.SplittableRandom;
 
@@ -11,7 +12,10 @@ import java.util.SplittableRandom;
  * <li>{@code grant_requested}: what every pod asked for (today's practice: requests are honoured).</li>
  * <li>{@code fixed_fraction}: a fixed share of the cores asked for (at least 1 %), memory as asked (cutting
  *     memory only buys OOMs, the reward has no term for it).</li>
- * <li>{@code random}: a uniformly random action in [0, 1]² through SPEC's action mapping.</li>
+ * <li>{@code random}: a uniformly random action in [0, 1]² through the agent's action mapping.</li>
+ * <li>{@code oracle}: knows each pod's true demand over its measured window and grants its peak (at least
+ *     {@code min(10, ask)}, never above the ask), memory as asked: an upper bound for a policy that sees
+ *     only the ask and the node.</li>
  * </ul>
  */
 public abstract sealed class Baseline implements AllocationPolicy {
@@ -31,7 +35,55 @@ public abstract sealed class Baseline implements AllocationPolicy {
 
   public static Baseline fixedFraction(double fraction) { return new FixedFraction(fraction); }
 
-  public static Baseline random(long seed) { return new RandomGrant(seed); }
+  public static Baseline random(long seed) { return new RandomGrant(seed, ActionMapping.SEED); }
+
+  public static Baseline random(long seed, ActionMapping mapping) { return new RandomGrant(seed, mapping); }
+
+  public static Baseline oracle() { return new Oracle(); }
+
+  /**
+   * Knows what no agent can: the pod's demand at every sample of its window, and what the pods already on
+   * the node will want then. Grants the cores that maximise this pod's SPEC §1 reward under that
+   * knowledge (assuming the node's other pods stay as they are), memory as asked (the reward has no
+   * term for memory; cutting it only risks an OOM). Myopic: it does not weigh what its grant does to the
+   * pods around it, so a policy that throttles a heavy pod for its neighbours' sake can beat it.
+   */
+  static final class Oracle extends Baseline {
+    Oracle() { super("oracle"); }
+
+    @Override
+    public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
+      SimNode n = (SimNode) node;
+      long[] ts = SimulationRunner.sampleTimes(pod);
+      double[] demand = new double[ts.length], others = new double[ts.length];
+      for (int i = 0; i < ts.length; i++) {
+        demand[i] = pod.demand(ts[i]);
+        others[i] = n.wanted(ts[i]);
+      }
+      int pods = n.podsOnGpu() + 1;
+      int floor = Math.min(ActionMapping.MIN_CORES, pod.requestCores());
+      int best = pod.requestCores();
+      double bestReward = Double.NEGATIVE_INFINITY;
+      for (int g = pod.requestCores(); g >= floor; g--) {
+        int covered = 0;
+        double used = 0;
+        for (int i = 0; i < ts.length; i++) {
+          double want = Math.min(demand[i], g);
+          double total = others[i] + want;
+          double received = total > 100 ? want * 100 / total : want;
+          if (received >= SimNode.COVERED_SHARE_OF_DEMAND * demand[i]) covered++;
+          used += received;
+        }
+        boolean qos = covered >= PodFeedback.QOS_COVERED_SHARE * ts.length;
+        double r = Reward.of(g, Math.min(100, used / ts.length), qos, pods);
+        if (r > bestReward) {
+          bestReward = r;
+          best = g;
+        }
+      }
+      return new Grant(best, pod.requestMemoryMb(), null);
+    }
+  }
 
   static final class GrantRequested extends Baseline {
     GrantRequested() { super("grant_requested"); }
@@ -61,16 +113,18 @@ public abstract sealed class Baseline implements AllocationPolicy {
 
   static final class RandomGrant extends Baseline {
     private final SplittableRandom rng;
+    private final ActionMapping mapping;
 
-    RandomGrant(long seed) {
+    RandomGrant(long seed, ActionMapping mapping) {
       super("random");
       this.rng = new SplittableRandom(seed);
+      this.mapping = mapping;
     }
 
     @Override
     public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
       float[] a = {(float) rng.nextDouble(), (float) rng.nextDouble()};
-      ActionMapper.Grant g = ActionMapper.grant(a, pod.requestCores(), pod.requestMemoryMb(), SimNode.TOTAL_MIB);
+      ActionMapper.Grant g = ActionMapper.grant(mapping, a, pod.requestCores(), pod.requestMemoryMb(), SimNode.TOTAL_MIB);
       return new Grant(g.cores(), g.memoryMb(), null);
     }
   }

@@ -50,8 +50,17 @@ public final class SimNode implements Telemetry {
   public record Sample(double measuredUsage, double received, boolean covered) {}
 
   private final List<Running> running = new ArrayList<>();
+  private final CoTenants coTenants;
   private long memoryInUse;
   private long now;
+
+  public SimNode() { this(CoTenants.NONE); }
+
+  /** A node shared with processes the agent does not place: they load it, hold memory and count as pods. */
+  public SimNode(CoTenants coTenants) { this.coTenants = java.util.Objects.requireNonNull(coTenants); }
+
+  /** Pods on the GPU at the current time, co-tenants included (what NVML would count as processes). */
+  public int podsOnGpu() { return running.size() + coTenants.count(now); }
 
   public long now() { return now; }
 
@@ -71,7 +80,7 @@ public final class SimNode implements Telemetry {
   /** Starts a pod with its grant; null when it is OOM-killed on start (it then never runs). */
   public Running start(SimPod pod, int grantCores, long grantMemoryMb) {
     if (grantCores < 1) throw new IllegalArgumentException("a grant has at least 1 % of cores, got " + grantCores);
-    if (grantMemoryMb < pod.workingSetMb() || memoryInUse + pod.workingSetMb() > TOTAL_MIB) return null;
+    if (grantMemoryMb < pod.workingSetMb() || memoryInUse + coTenants.memoryMb(now) + pod.workingSetMb() > TOTAL_MIB) return null;
     Running r = new Running(pod, grantCores, grantMemoryMb);
     running.add(r);
     memoryInUse += pod.workingSetMb();
@@ -83,10 +92,16 @@ public final class SimNode implements Telemetry {
     memoryInUse -= r.pod.workingSetMb();
   }
 
+  /** What the running pods and the co-tenants want at {@code t}, each capped at its grant (cores %). */
+  public double wanted(long t) {
+    double total = coTenants.demand(t);
+    for (Running r : running) total += r.wanted(t);
+    return total;
+  }
+
   /** Share of what they want that every pod receives at {@code t}: 1 unless they want more than the GPU. */
   double contention(long t) {
-    double total = 0;
-    for (Running r : running) total += r.wanted(t);
+    double total = wanted(t);
     return total > 100 ? 100 / total : 1.0;
   }
 
@@ -111,8 +126,8 @@ public final class SimNode implements Telemetry {
   public List<GpuSnapshot> read() {
     double share = contention(now), util = 0;
     for (Running r : running) util += sample(r, now, share).measuredUsage();
-    util = Math.min(100, util);
-    return List.of(new GpuSnapshot(0, UUID, "edgeppo simulated GPU", util, null, TOTAL_MIB, memoryInUse,
-        running.size(), null, null, Map.of()));
+    util = Math.min(100, util + coTenants.demand(now) * share);
+    return List.of(new GpuSnapshot(0, UUID, "edgeppo simulated GPU", util, null, TOTAL_MIB,
+        memoryInUse + coTenants.memoryMb(now), podsOnGpu(), null, null, Map.of()));
   }
 }

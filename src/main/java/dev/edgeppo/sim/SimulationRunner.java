@@ -11,17 +11,14 @@ import java.util.function.IntConsumer;
  *
  * <p>A pod is allocated when it arrives (the policy reads the node then), starts with its grant, and is
  * measured every {@value #SAMPLE_INTERVAL_S} s for its measurement window (the first {@value #WINDOW_S} s,
- * or its whole life if shorter). At the window's end comes its one feedback: actual_usage = the mean
- * measured use over the window, qos_met = it received its full demand in at least
- * {@value #QOS_COVERED_SHARE} of the samples, pods = pods on the GPU then (itself included), done = it has
- * ended (OOM or end of life). A pod OOM-killed on start reports 0 % use and QoS missed
- * {@value #SAMPLE_INTERVAL_S} s later. Pods past their window keep running (and loading the node) until
- * the end of their life.
+ * or its whole life if shorter). At the window's end comes its one feedback, computed by
+ * {@link PodFeedback}. A pod OOM-killed on start reports {@value #SAMPLE_INTERVAL_S} s later. Pods past
+ * their window keep running (and loading the node) until the end of their life.
  */
 public final class SimulationRunner {
   public static final long SAMPLE_INTERVAL_S = 2;
   public static final long WINDOW_S = 60;
-  public static final double QOS_COVERED_SHARE = 0.9;
+  public static final double QOS_COVERED_SHARE = PodFeedback.QOS_COVERED_SHARE;
 
   private SimulationRunner() {}
 
@@ -37,8 +34,7 @@ public final class SimulationRunner {
     final boolean evaluation;
     final SimNode.Running running;
     final long windowEnd;
-    int samples, covered;
-    double usageSum;
+    final PodFeedback.Window window = new PodFeedback.Window();
 
     Live(SimPod pod, AllocationPolicy.Grant grant, boolean evaluation, SimNode.Running running) {
       this.pod = pod;
@@ -68,7 +64,13 @@ public final class SimulationRunner {
    */
   public static List<Outcome> run(List<SimPod> pods, int trainCount, Function<SimNode, AllocationPolicy> policyFor,
                                   IntConsumer progress) {
-    SimNode node = new SimNode();
+    return run(pods, trainCount, CoTenants.NONE, policyFor, progress);
+  }
+
+  /** As above, on a node shared with {@code coTenants}. */
+  public static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants,
+                                  Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress) {
+    SimNode node = new SimNode(coTenants);
     List<Outcome> out = new ArrayList<>(pods.size());
     PriorityQueue<Event> events = new PriorityQueue<>();
     long seq = 0;
@@ -83,17 +85,12 @@ public final class SimulationRunner {
           switch (e.kind()) {
             case SAMPLE -> {
               Live l = e.live();
-              SimNode.Sample s = node.sample(l.running, e.time());
-              l.samples++;
-              l.usageSum += s.measuredUsage();
-              if (s.covered()) l.covered++;
+              l.window.add(node.sample(l.running, e.time()));
               if (e.time() < l.windowEnd) {
                 events.add(new Event(e.time() + SAMPLE_INTERVAL_S, seq++, SAMPLE, l));
               } else {
                 boolean ended = l.end() <= l.windowEnd;
-                int podsNow = node.running().size();
-                boolean qos = l.covered >= QOS_COVERED_SHARE * l.samples;
-                report(out, policy, l, Math.min(100, l.usageSum / l.samples), qos, false, podsNow, ended);
+                report(out, policy, l, PodFeedback.of(l.window, node.podsOnGpu(), ended));
                 if (ended) node.stop(l.running);
                 else events.add(new Event(l.end(), seq++, DEPART, l));
                 progress.accept(out.size());
@@ -101,7 +98,7 @@ public final class SimulationRunner {
             }
             case DEPART -> node.stop(e.live().running);
             case OOM_REPORT -> {
-              report(out, policy, e.live(), 0, false, true, node.running().size() + 1, true);
+              report(out, policy, e.live(), PodFeedback.oomKilled(node.podsOnGpu()));
               progress.accept(out.size());
             }
             default -> throw new AssertionError(e.kind());
@@ -121,11 +118,19 @@ public final class SimulationRunner {
     return out;
   }
 
-  private static void report(List<Outcome> out, AllocationPolicy policy, Live l, double usage, boolean qos, boolean oom,
-                             int pods, boolean done) {
-    double reward = policy.feedback(l.grant, usage, qos, pods, done);
-    out.add(new Outcome(out.size(), l.pod.index(), l.evaluation, l.pod.workload(), l.grant.cores(), usage, qos, oom,
-        pods, reward));
+  private static void report(List<Outcome> out, AllocationPolicy policy, Live l, PodFeedback f) {
+    double reward = policy.feedback(l.grant, f.actualUsage(), f.qosMet(), f.pods(), f.done());
+    out.add(new Outcome(out.size(), l.pod.index(), l.evaluation, l.pod.workload(), l.grant.cores(), f.actualUsage(), f.qosMet(),
+        f.oom(), f.pods(), reward));
+  }
+
+  /** The seconds at which a pod arriving now is sampled: every {@value #SAMPLE_INTERVAL_S} s to its window's end. */
+  public static long[] sampleTimes(SimPod pod) {
+    long window = Math.min(WINDOW_S, pod.lifetimeS());
+    long end = pod.arrivalS() + Math.max(SAMPLE_INTERVAL_S, ceilTo(window, SAMPLE_INTERVAL_S));
+    long[] t = new long[(int) ((end - pod.arrivalS()) / SAMPLE_INTERVAL_S)];
+    for (int i = 0; i < t.length; i++) t[i] = pod.arrivalS() + (i + 1) * SAMPLE_INTERVAL_S;
+    return t;
   }
 
   private static long ceilTo(long v, long step) {

@@ -41,7 +41,8 @@ class ServeConfigTest {
   @Test
   void defaultsComeFromHyperparametersAndTheAgent() throws Exception {
     ServeConfig c = ServeConfig.resolve(Map.of(), Map.of(), null);
-    assertEquals(Hyperparameters.defaults(), c.hp());
+    assertEquals(Hyperparameters.serving(), c.hp());
+    assertEquals(Hyperparameters.DEFAULT_PROFILE, c.hp().profile());
     assertEquals(8080, c.port());
     assertEquals("127.0.0.1", c.bind());
     assertEquals(Mode.TRAIN, c.mode());
@@ -62,6 +63,27 @@ class ServeConfigTest {
     assertEquals(9000, c.port());
     assertEquals(16000L, c.maxMemoryMb());
     assertEquals(Mode.INFER, c.mode());
+  }
+
+  /** The profile is a key like every other: it sets every hyperparameter's default, and single keys still win. */
+  @Test
+  void theProfileIsAKeyLikeEveryOther() throws Exception {
+    assertEquals(Hyperparameters.defaults(), ServeConfig.resolve(Map.of("profile", "seed"), Map.of(), null).hp());
+    assertEquals(Hyperparameters.defaults(), ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_PROFILE", "seed"), null).hp());
+    Path f = dir.resolve("p.json");
+    Files.writeString(f, "{\"profile\": \"seed\", \"epochs\": 6}");
+    ServeConfig c = ServeConfig.resolve(Map.of(), Map.of(), f);
+    assertEquals("seed", c.hp().profile());
+    assertEquals(6, c.hp().epochs());
+    assertEquals(0.99, c.hp().gamma(), "the seed's gamma, from the profile the file names");
+    assertEquals(dev.edgeppo.ppo.ActionMapping.SEED, c.hp().actionMapping());
+    c = ServeConfig.resolve(Map.of("profile", "seed", "action_mapping", "relative"), Map.of(), null);
+    assertEquals(dev.edgeppo.ppo.ActionMapping.RELATIVE, c.hp().actionMapping());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_PROFILE", "fast"), null));
+    assertEquals("EDGEPPO_PROFILE: 'fast' is not one of [edge, seed]", e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of("action_mapping", "absolute"), Map.of(), null));
+    assertTrue(e.getMessage().contains("action_mapping must be one of [seed, relative]"), e.getMessage());
   }
 
   @Test

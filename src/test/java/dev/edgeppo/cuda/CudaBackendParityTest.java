@@ -107,9 +107,9 @@ class CudaBackendParityTest {
   }
 
   static Hyperparameters hyper(Case c) {
-    Hyperparameters d = Hyperparameters.defaults();
-    return new Hyperparameters(d.gamma(), d.gaeLambda(), d.clipEpsilon(), c.epochs, c.minibatch, 3e-3, d.valueCoef(),
-        d.entropyCoef(), d.maxGradNorm(), d.adamEps(), c.normalize, c.t, c.h, d.initialStd(), c.shuffle);
+    return Hyperparameters.defaults().with(new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+        .put("epochs", c.epochs).put("minibatch_size", c.minibatch).put("learning_rate", 3e-3)
+        .put("normalize_advantages", c.normalize).put("batch_size", c.t).put("hidden", c.h).put("shuffle_minibatches", c.shuffle));
   }
 
   /** Actions spread enough that ratios leave [1-eps, 1+eps] after the first step, so clipping is exercised. */

@@ -8,17 +8,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.Reward;
 import dev.edgeppo.cli.Main;
+import dev.edgeppo.ppo.CpuBackend;
 import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.ppo.PpoLearner;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** simulate through the command line users run, and the runner's bookkeeping. */
+/** simulate through the command line users run, and the scoring every policy shares. */
 class SimulateCommandTest {
   @TempDir Path dir;
 
@@ -33,76 +36,114 @@ class SimulateCommandTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  static final String[] SMALL = {"simulate", "--scenarios", "classes,cotenants", "--seeds", "3", "--checkpoints", "64,128",
+      "--eval-feedbacks", "60", "--json", "--threads", "2"};
+
   @Test
-  void printsOneJsonObjectPerPolicyAndNothingElse() throws Exception {
-    Path csv = dir.resolve("curve.csv"), png = dir.resolve("curve.png");
-    Run r = run("simulate", "--feedbacks", "600", "--eval-feedbacks", "200", "--seed", "3", "--json", "--block", "100",
-        "--csv", csv.toString(), "--plot", png.toString());
+  void printsTheSuiteAsOneJsonObjectAndNothingElse() throws Exception {
+    Path png = dir.resolve("suite.png");
+    String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(SMALL), java.util.stream.Stream.of("--plot", png.toString()))
+        .toArray(String[]::new);
+    Run r = run(args);
     assertEquals(0, r.code(), r.err());
     assertEquals("", r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
-    JsonNode p = j.get("policies");
-    for (String name : List.of("ppo", "grant_requested", "fixed_fraction", "random")) {
-      JsonNode s = p.get(name);
-      for (String f : List.of("mean_reward", "qos_rate", "utilization_efficiency", "mean_reward_last")) {
-        assertTrue(s.get(f).isNumber(), name + "." + f);
-      }
-      assertTrue(s.get("qos_rate").asDouble() >= 0 && s.get("qos_rate").asDouble() <= 1);
+    assertEquals("edge", j.get("suite").get("hyperparameters").get("profile").asText(), "serve's defaults unless told otherwise");
+    assertEquals(Hyperparameters.serving(), new ObjectMapper().treeToValue(j.get("suite").get("hyperparameters"), Hyperparameters.class));
+    assertEquals(4, j.get("summary").size(), "2 scenarios x 2 arrival shapes");
+    assertEquals(4, j.get("cells").size(), "one seed");
+    for (JsonNode cell : j.get("cells")) {
+      for (String cp : List.of("0", "64", "128"))
+        for (String p : Suite.POLICIES) {
+          JsonNode s = cell.get("eval").get(cp).get(p);
+          assertTrue(s.get("mean_reward").isNumber(), p + "@" + cp);
+          assertTrue(s.get("qos_rate").asDouble() >= 0 && s.get("qos_rate").asDouble() <= 1);
+          assertTrue(s.get("grant_share").asDouble() > 0 && s.get("grant_share").asDouble() <= 1 + 1e-12, "never above the ask");
+        }
+      assertEquals(1.0, cell.get("eval").get("64").get("grant_requested").get("grant_share").asDouble(), 1e-12);
+      assertEquals(4, cell.get("learner").get("128").get("updates").asInt(), "an update every 32 feedbacks");
+      assertTrue(cell.get("train").get("128").get("ppo").get("mean_reward").isNumber());
     }
-    assertEquals(600 / 256, j.get("ppo_updates").asInt(), "an update every 256 training feedbacks (simulate's batch)");
-    assertEquals(p.get("ppo").get("mean_reward_last").asDouble() - p.get("random").get("mean_reward_last").asDouble(),
-        j.get("margins").get("random").asDouble(), 1e-12);
-    List<String> lines = Files.readAllLines(csv);
-    assertEquals("feedbacks,ppo,grant_requested,fixed_fraction,random", lines.getFirst());
-    assertEquals(1 + 6, lines.size());
+    JsonNode row = j.get("summary").get(0);
+    double grant = row.get("eval").get("128").get("grant_requested").asDouble(), oracle = row.get("eval").get("128").get("oracle").asDouble();
+    double ppo = row.get("eval").get("128").get("ppo").asDouble();
+    if (oracle - grant >= Suite.HEADROOM) assertEquals((ppo - grant) / (oracle - grant), row.get("captured").get("128").asDouble(), 1e-9);
+    else assertTrue(row.get("captured").get("128").isNull());
+    assertTrue(j.get("criteria").get("met").isBoolean());
     assertTrue(Files.size(png) > 1000);
   }
 
-  /** Several updates run (batch 256), so the learning itself is reproduced bit for bit, not just the arrivals. */
+  /** Several updates run in each cell, so the learning itself is reproduced bit for bit, not just the arrivals. */
   @Test
   void theSameSeedGivesTheSameReport() {
-    String[] args = {"simulate", "--feedbacks", "1200", "--eval-feedbacks", "100", "--seed", "11", "--json", "--workload", "trace"};
-    Run a = run(args), b = run(args);
+    Run a = run(SMALL), b = run(SMALL);
     assertEquals(0, a.code(), a.err());
-    assertTrue(a.out().replace(" ", "").contains("\"ppo_updates\":4"), a.out());
     assertEquals(a.out(), b.out());
-    Run c = run("simulate", "--feedbacks", "1200", "--eval-feedbacks", "100", "--seed", "12", "--json", "--workload", "trace");
-    assertNotEquals(a.out(), c.out());
+    String[] other = SMALL.clone();
+    other[4] = "4";
+    assertNotEquals(a.out(), run(other).out());
   }
 
   @Test
   void refusesBadInputWithAClearMessage() {
-    Run r = run("simulate", "--workload", "cloud", "--json");
+    Run r = run("simulate", "--scenarios", "cloudy", "--json");
     assertEquals(1, r.code());
-    assertTrue(r.err().contains("--workload must be synthetic or trace, got 'cloud'"), r.err());
-    r = run("simulate", "--feedbacks", "0");
-    assertTrue(r.err().contains("--feedbacks must be >= 1"), r.err());
+    assertTrue(r.err().contains("unknown scenario 'cloudy'"), r.err());
+    r = run("simulate", "--checkpoints", "0");
+    assertTrue(r.err().contains("checkpoints must be >= 1"), r.err());
+    r = run("simulate", "--arrivals", "cloud");
+    assertTrue(r.err().contains("arrivals must be among [trace, synthetic]"), r.err());
     r = run("simulate", "--hp", "gama=0.5");
     assertTrue(r.err().contains("unknown hyperparameter 'gama'"), r.err());
-    r = run("simulate", "--workload", "trace", "--trace", dir.resolve("missing.csv").toString());
+    r = run("simulate", "--profile", "fast");
+    assertTrue(r.err().contains("profile must be one of [edge, seed]"), r.err());
+    r = run("simulate", "--trace", dir.resolve("missing.csv").toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains("missing.csv"), r.err());
   }
 
   @Test
   void everyPolicyIsScoredBySpecsRewardOnTheSameArrivals() {
-    List<SimPod> pods = ArrivalProcess.synthetic(400, 5, 2.0);
-    Hyperparameters hp = Hyperparameters.defaults();
-    Simulation.Result res = Simulation.run(new Simulation.Config("synthetic", pods, 300, 5, hp, "cpu", 0.5), (d, t, n) -> {});
-    for (Simulation.PolicyRun run : res.runs()) {
-      assertEquals(pods.size(), run.outcomes().size(), run.name() + ": one feedback per pod");
-      assertEquals(pods.size(), run.outcomes().stream().mapToInt(SimulationRunner.Outcome::podIndex).distinct().count());
-      for (SimulationRunner.Outcome o : run.outcomes()) {
-        assertEquals(Reward.of(o.grantCores(), o.actualUsage(), o.qosMet(), o.pods()), o.reward(), 1e-6, run.name());
-        assertEquals(o.podIndex() >= 300, o.evaluation());
-        assertTrue(o.grantCores() <= pods.get(o.podIndex()).requestCores(), "never more than asked");
+    List<SimPod> pods = UsageModel.COTENANTS.apply(ArrivalProcess.synthetic(400, 5, 2.0), 5);
+    CoTenants co = UsageModel.COTENANTS.coTenants(5);
+    PpoLearner learner = PpoLearner.fresh(Hyperparameters.serving(), new CpuBackend(), 5);
+    Map<String, Function<SimNode, AllocationPolicy>> policies = Map.of(
+        "ppo", node -> PpoPolicy.training(learner, node, 5),
+        "grant_requested", node -> Baseline.grantRequested(),
+        "fixed_fraction", node -> Baseline.fixedFraction(0.5),
+        "random", node -> Baseline.random(5, Hyperparameters.serving().actionMapping()),
+        "oracle", node -> Baseline.oracle());
+    policies.forEach((name, p) -> {
+      List<SimulationRunner.Outcome> out = SimulationRunner.run(pods, pods.size(), co, p, n -> {});
+      assertEquals(pods.size(), out.size(), name + ": one feedback per pod");
+      assertEquals(pods.size(), out.stream().mapToInt(SimulationRunner.Outcome::podIndex).distinct().count());
+      for (SimulationRunner.Outcome o : out) {
+        assertEquals(Reward.of(o.grantCores(), o.actualUsage(), o.qosMet(), o.pods()), o.reward(), 1e-6, name);
+        SimPod pod = pods.get(o.podIndex());
+        assertTrue(o.grantCores() <= pod.requestCores(), "never more than asked");
+        if (!name.equals("fixed_fraction")) assertTrue(o.grantCores() >= Math.min(10, pod.requestCores()), name + ": at least min(10, ask)");
+        assertTrue(o.pods() >= 2, "co-tenants count as pods");
         if (o.oom()) assertTrue(!o.qosMet() && o.actualUsage() == 0);
+        if (name.equals("grant_requested")) assertEquals(pod.requestCores(), o.grantCores());
+        if (name.equals("fixed_fraction")) assertEquals(Math.max(1, Math.round(0.5 * pod.requestCores())), o.grantCores());
       }
-    }
-    for (SimulationRunner.Outcome o : res.run("grant_requested").outcomes())
-      assertEquals(pods.get(o.podIndex()).requestCores(), o.grantCores());
-    for (SimulationRunner.Outcome o : res.run("fixed_fraction").outcomes())
-      assertEquals(Math.max(1, Math.round(0.5 * pods.get(o.podIndex()).requestCores())), o.grantCores());
+    });
+    assertEquals(12, learner.updates(), "the agent trained on its feedback: 400 / 32 updates");
+  }
+
+  /** Alone on the node, the oracle grants a steady pod its peak demand (and no more) and beats granting the ask. */
+  @Test
+  void theOracleGrantsWhatThePodNeeds() {
+    SimPod p = new SimPod(0, "p0", WorkloadClass.TRAINING, 0, 600, 80, 4096, 2048, 40, 0, 0, 0, 0, 77);
+    SimNode node = new SimNode();
+    AllocationPolicy.Grant g = Baseline.oracle().allocate(p, node, false);
+    double peak = 0;
+    for (long t : SimulationRunner.sampleTimes(p)) peak = Math.max(peak, p.demand(t));
+    assertTrue(g.cores() >= Math.ceil(0.9 * peak) && g.cores() <= Math.ceil(peak), g + " for a peak of " + peak);
+    assertEquals(4096, g.memoryMb());
+    double oracle = SimulationRunner.run(List.of(p), 1, n -> Baseline.oracle(), x -> {}).getFirst().reward();
+    double grant = SimulationRunner.run(List.of(p), 1, n -> Baseline.grantRequested(), x -> {}).getFirst().reward();
+    assertTrue(oracle > grant + 0.2, oracle + " vs " + grant);
   }
 
   @Test

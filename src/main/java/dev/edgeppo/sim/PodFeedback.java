@@ -1,0 +1,39 @@
+package dev.edgeppo.sim;
+
+/**
+ * The one place the simulator turns what it measured of a pod into SPEC §4's feedback fields. A pod is
+ * sampled every {@link SimulationRunner#SAMPLE_INTERVAL_S} s over its window; at the window's end:
+ * {@code actual_usage} = mean measured use, {@code qos_met} = it received at least
+ * {@link SimNode#COVERED_SHARE_OF_DEMAND} of its demand in at least {@link #QOS_COVERED_SHARE} of the
+ * samples, {@code pods} = pods on the GPU then (itself and co-tenants included), {@code done} = it has
+ * ended. A pod OOM-killed on start reports 0 % use and QoS missed. (The node's pod observer, SPEC §5,
+ * computes the same fields from per-process samples; a simulator driven through it replaces this class.)
+ */
+public record PodFeedback(double actualUsage, boolean qosMet, int pods, boolean done, boolean oom) {
+  public static final double QOS_COVERED_SHARE = 0.9;
+
+  /** Samples of one pod's window, as they come. */
+  public static final class Window {
+    private int samples, covered;
+    private double usageSum;
+
+    public void add(SimNode.Sample s) {
+      samples++;
+      usageSum += s.measuredUsage();
+      if (s.covered()) covered++;
+    }
+
+    public int samples() { return samples; }
+  }
+
+  /** The feedback of a pod whose window closed with {@code podsNow} pods on the GPU. */
+  public static PodFeedback of(Window w, int podsNow, boolean ended) {
+    if (w.samples == 0) throw new IllegalStateException("a window closes after at least one sample");
+    return new PodFeedback(Math.min(100, w.usageSum / w.samples), w.covered >= QOS_COVERED_SHARE * w.samples, podsNow, ended, false);
+  }
+
+  /** The feedback of a pod OOM-killed on start, with {@code podsNow} others on the GPU. */
+  public static PodFeedback oomKilled(int podsNow) {
+    return new PodFeedback(0, false, podsNow + 1, true, true);
+  }
+}

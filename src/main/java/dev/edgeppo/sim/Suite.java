@@ -1,0 +1,353 @@
+package dev.edgeppo.sim;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.ppo.PpoLearner;
+import dev.edgeppo.ppo.UpdateMetrics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+
+/**
+ * {@code simulate}'s scenario suite: every {@link UsageModel} on every arrival shape (trace-shaped asks,
+ * the synthetic mix) with every seed. In each cell the agent learns from scratch in train mode, with the
+ * hyperparameters it is given (serve's defaults unless told otherwise), on the first N arrivals (N = the
+ * largest checkpoint). At 0 feedbacks (untrained) and at each checkpoint its policy is frozen and scored
+ * in infer mode on the {@code evalFeedbacks} arrivals that follow, where grant_requested, fixed_fraction,
+ * random and the oracle are scored too, each on a fresh node. So every policy meets the same pods, and a
+ * model that shifts halfway is scored on the model in force at that point.
+ *
+ * <p>What SPEC §6 asks, per cell: untrained, PPO scores within {@value #UNTRAINED_TOLERANCE} of
+ * grant_requested; its train-mode mean over the first {@value #LEARNING_STRETCH} feedbacks (the learning
+ * stretch) is within {@value #TRAIN_TOLERANCE} of grant_requested's on the same arrivals; and where the
+ * oracle's headroom over grant_requested is at least {@value #HEADROOM}, PPO's infer-mode policy at
+ * {@value #LEARNING_STRETCH} feedbacks beats grant_requested by at least {@value #CLEAR_MARGIN}.
+ */
+public final class Suite {
+  public static final double UNTRAINED_TOLERANCE = 0.05;
+  public static final double TRAIN_TOLERANCE = 0.10;
+  public static final int LEARNING_STRETCH = 3000;
+  /** Oracle minus grant_requested below this: granting less barely pays, and nothing is asked of PPO. */
+  public static final double HEADROOM = 0.05;
+  /** What "beats by a clear margin" means: at least this much mean reward a pod. */
+  public static final double CLEAR_MARGIN = 0.02;
+  public static final List<String> ARRIVALS = List.of("trace", "synthetic");
+  public static final List<String> POLICIES = List.of("ppo", "grant_requested", "fixed_fraction", "random", "oracle");
+
+  /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
+  public interface Progress {
+    void update(long done, long total);
+  }
+
+  public record Config(List<UsageModel> scenarios, List<String> arrivals, List<Long> seeds, List<Integer> checkpoints,
+                       int evalFeedbacks, Hyperparameters hp, String backend, double fraction, double concurrency,
+                       TraceReplay trace, int threads) {
+    public Config {
+      scenarios = List.copyOf(scenarios);
+      arrivals = List.copyOf(arrivals);
+      seeds = List.copyOf(seeds);
+      checkpoints = checkpoints.stream().sorted().distinct().toList();
+      if (scenarios.isEmpty() || arrivals.isEmpty() || seeds.isEmpty() || checkpoints.isEmpty())
+        throw new IllegalArgumentException("the suite needs at least one scenario, arrival shape, seed and checkpoint");
+      for (String a : arrivals)
+        if (!ARRIVALS.contains(a)) throw new IllegalArgumentException("arrivals must be among " + ARRIVALS + ", got '" + a + "'");
+      if (checkpoints.getFirst() < 1) throw new IllegalArgumentException("checkpoints must be >= 1, got " + checkpoints.getFirst());
+      if (evalFeedbacks < 1) throw new IllegalArgumentException("eval feedbacks must be >= 1, got " + evalFeedbacks);
+      if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
+      if (!(concurrency > 0)) throw new IllegalArgumentException("concurrency must be > 0, got " + concurrency);
+      if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+
+    public int trainCount() { return checkpoints.getLast(); }
+
+    /** The points PPO is scored at: untrained (0) and each checkpoint. */
+    public List<Integer> points() {
+      List<Integer> p = new ArrayList<>();
+      p.add(0);
+      p.addAll(checkpoints);
+      return p;
+    }
+
+    /** The checkpoint the "beats grant_requested" criterion reads: the last at or before the learning stretch. */
+    public int judged() {
+      int j = checkpoints.getFirst();
+      for (int c : checkpoints) if (c <= LEARNING_STRETCH) j = c;
+      return j;
+    }
+
+    public long podsPerCell() { return 2L * trainCount() + (long) points().size() * POLICIES.size() * evalFeedbacks; }
+  }
+
+  /** What the learner looked like at a checkpoint: the last update's signals. */
+  public record Learner(long updates, double[] std, double clipFraction, double approxKl, double explainedVariance,
+                        double gradNorm, double entropy) {
+    static Learner of(long updates, UpdateMetrics m) {
+      if (m == null) return new Learner(updates, null, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+      return new Learner(updates, m.std(), m.clipFraction(), m.approxKl(), m.explainedVariance(), m.gradNorm(), m.entropy());
+    }
+  }
+
+  /** One scored stretch: mean reward, the share of the asked cores granted, and (PPO) where its mean actions sat. */
+  public record Score(PolicyStats stats, double grantShare, PpoPolicy.MeanActions meanActions) {
+    public double reward() { return stats.meanReward(); }
+  }
+
+  public record Cell(UsageModel scenario, String arrivals, long seed) {}
+
+  /**
+   * @param eval  checkpoint → policy → its score on the arrivals after that checkpoint
+   * @param train checkpoint → PPO's train-mode and grant_requested's score on the arrivals before it
+   */
+  public record CellResult(Cell cell, Map<Integer, Map<String, Score>> eval, Map<Integer, Map<String, Score>> train,
+                           Map<Integer, Learner> learner) {
+    public double headroom(int c) { return eval.get(c).get("oracle").reward() - eval.get(c).get("grant_requested").reward(); }
+
+    public double margin(int c) { return eval.get(c).get("ppo").reward() - eval.get(c).get("grant_requested").reward(); }
+
+    /** Share of the oracle's headroom PPO captured at {@code c}; NaN where there is no headroom to speak of. */
+    public double captured(int c) {
+      double h = headroom(c);
+      return h < HEADROOM ? Double.NaN : margin(c) / h;
+    }
+
+    public double trainGap(int c) { return train.get(c).get("ppo").reward() - train.get(c).get("grant_requested").reward(); }
+  }
+
+  public record Result(Config config, List<CellResult> cells) {}
+
+  private Suite() {}
+
+  public static Result run(Config c, Progress progress) throws InterruptedException {
+    Backends.available(c.backend()).ifPresent(why -> { throw new IllegalArgumentException(why); });
+    List<Cell> cells = new ArrayList<>();
+    for (UsageModel m : c.scenarios()) for (String a : c.arrivals()) for (long s : c.seeds()) cells.add(new Cell(m, a, s));
+    long total = c.podsPerCell() * cells.size();
+    AtomicLong done = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(c.threads(), cells.size()));
+    try {
+      List<Future<CellResult>> futures = new ArrayList<>();
+      for (Cell cell : cells) futures.add(pool.submit(() -> runCell(c, cell, n -> progress.update(done.addAndGet(n), total))));
+      List<CellResult> out = new ArrayList<>();
+      for (Future<CellResult> f : futures) {
+        try {
+          out.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException re) throw re;
+          throw new IllegalStateException(e.getCause());
+        }
+      }
+      return new Result(c, out);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** The arrivals of one cell with the scenario's hidden usage: the first N train, the rest are scored. */
+  static List<SimPod> pods(Config c, Cell cell) {
+    int count = c.trainCount() + c.evalFeedbacks();
+    List<SimPod> asked = switch (cell.arrivals()) {
+      case "trace" -> c.trace().pods(count, cell.seed(), c.concurrency());
+      case "synthetic" -> ArrivalProcess.synthetic(count, cell.seed(), c.concurrency());
+      default -> throw new IllegalArgumentException(cell.arrivals());
+    };
+    return cell.scenario().apply(asked, cell.seed());
+  }
+
+  static CellResult runCell(Config c, Cell cell, java.util.function.LongConsumer progress) {
+    List<SimPod> all = pods(c, cell);
+    CoTenants co = cell.scenario().coTenants(cell.seed());
+    int n = c.trainCount();
+    List<SimPod> train = all.subList(0, n);
+    Map<Integer, PpoLearner.Snapshot> snapshots = new TreeMap<>();
+    Map<Integer, Learner> learner = new TreeMap<>();
+    List<SimulationRunner.Outcome> ppoTrain, grantTrain;
+    try (PpoLearner l = PpoLearner.fresh(c.hp(), Backends.choose(c.backend()).backend(), cell.seed())) {
+      snapshots.put(0, l.snapshot());
+      learner.put(0, Learner.of(0, null));
+      ppoTrain = SimulationRunner.run(train, n, co, node -> PpoPolicy.training(l, node, cell.seed()).afterFeedback(f -> {
+        if (c.checkpoints().contains((int) f)) {
+          snapshots.put((int) f, l.snapshot());
+          learner.put((int) f, Learner.of(l.updates(), l.lastMetrics()));
+        }
+      }), x -> {});
+    }
+    progress.accept(n);
+    grantTrain = SimulationRunner.run(train, n, co, node -> Baseline.grantRequested(), x -> {});
+    progress.accept(n);
+    Map<Integer, Map<String, Score>> trainScores = new TreeMap<>();
+    for (int cp : c.checkpoints()) {
+      Map<String, Score> m = new LinkedHashMap<>();
+      m.put("ppo", score(all, ppoTrain, cp));
+      m.put("grant_requested", score(all, grantTrain, cp));
+      trainScores.put(cp, m);
+    }
+    Map<Integer, Map<String, Score>> eval = new TreeMap<>();
+    for (int cp : c.points()) {
+      List<SimPod> scored = all.subList(cp, cp + c.evalFeedbacks());
+      PpoLearner.Snapshot s = snapshots.get(cp);
+      Map<String, Function<SimNode, AllocationPolicy>> policies = new LinkedHashMap<>();
+      policies.put("ppo", node -> PpoPolicy.frozen(c.hp(), s, node, cell.seed()));
+      policies.put("grant_requested", node -> Baseline.grantRequested());
+      policies.put("fixed_fraction", node -> Baseline.fixedFraction(c.fraction()));
+      policies.put("random", node -> Baseline.random(cell.seed() ^ 0x7A4D0L, c.hp().actionMapping()));
+      policies.put("oracle", node -> Baseline.oracle());
+      Map<String, Score> m = new LinkedHashMap<>();
+      for (var e : policies.entrySet()) {
+        AllocationPolicy[] made = new AllocationPolicy[1];
+        List<SimulationRunner.Outcome> out = SimulationRunner.run(scored, scored.size(), co,
+            node -> made[0] = e.getValue().apply(node), x -> {});
+        Score sc = score(all, out, Integer.MAX_VALUE);
+        if (made[0] instanceof PpoPolicy p) sc = new Score(sc.stats(), sc.grantShare(), p.meanActions());
+        m.put(e.getKey(), sc);
+        progress.accept(scored.size());
+      }
+      eval.put(cp, m);
+    }
+    return new CellResult(cell, eval, trainScores, learner);
+  }
+
+  /** Score of the outcomes of pods before index {@code before}. */
+  private static Score score(List<SimPod> all, List<SimulationRunner.Outcome> outcomes, int before) {
+    List<SimulationRunner.Outcome> kept = outcomes.stream().filter(o -> o.podIndex() < before).toList();
+    double granted = 0, asked = 0;
+    for (SimulationRunner.Outcome o : kept) {
+      granted += o.grantCores();
+      asked += all.get(o.podIndex()).requestCores();
+    }
+    return new Score(PolicyStats.of(kept, false), asked == 0 ? Double.NaN : granted / asked, null);
+  }
+
+  // ---- what the suite adds up to ----
+
+  /** One (scenario, arrivals) row: means over the seeds. */
+  public record Row(UsageModel scenario, String arrivals, Map<Integer, Map<String, Double>> eval, Map<Integer, Double> trainGap,
+                    Map<Integer, Double> captured) {}
+
+  public static List<Row> rows(Result r) {
+    List<Row> rows = new ArrayList<>();
+    for (UsageModel m : r.config().scenarios())
+      for (String a : r.config().arrivals()) {
+        List<CellResult> cs = r.cells().stream().filter(x -> x.cell().scenario() == m && x.cell().arrivals().equals(a)).toList();
+        Map<Integer, Map<String, Double>> eval = new TreeMap<>();
+        Map<Integer, Double> captured = new TreeMap<>();
+        for (int cp : r.config().points()) {
+          Map<String, Double> e = new LinkedHashMap<>();
+          for (String p : POLICIES) e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
+          eval.put(cp, e);
+          double h = e.get("oracle") - e.get("grant_requested");
+          captured.put(cp, h < HEADROOM ? Double.NaN : (e.get("ppo") - e.get("grant_requested")) / h);
+        }
+        Map<Integer, Double> gap = new TreeMap<>();
+        for (int cp : r.config().checkpoints()) gap.put(cp, cs.stream().mapToDouble(x -> x.trainGap(cp)).average().orElse(Double.NaN));
+        rows.add(new Row(m, a, eval, gap, captured));
+      }
+    return rows;
+  }
+
+  /** SPEC §6's three criteria, per cell; each failure named. */
+  public static List<String> failures(Result r) {
+    List<String> f = new ArrayList<>();
+    int judged = r.config().judged();
+    int stretch = r.config().checkpoints().stream().filter(x -> x <= LEARNING_STRETCH).max(Integer::compare).orElse(r.config().checkpoints().getFirst());
+    for (CellResult c : r.cells()) {
+      String where = c.cell().scenario().json() + "/" + c.cell().arrivals() + "/seed " + c.cell().seed();
+      double untrained = c.margin(0);
+      if (untrained < -UNTRAINED_TOLERANCE)
+        f.add(String.format(java.util.Locale.ROOT, "%s: untrained %+.3f against grant_requested (tolerance %.2f)", where, untrained, UNTRAINED_TOLERANCE));
+      double gap = c.trainGap(stretch);
+      if (gap < -TRAIN_TOLERANCE)
+        f.add(String.format(java.util.Locale.ROOT, "%s: train-mode mean over %d feedbacks %+.3f against grant_requested (tolerance %.2f)", where, stretch, gap, TRAIN_TOLERANCE));
+      if (c.headroom(judged) >= HEADROOM && c.margin(judged) < CLEAR_MARGIN)
+        f.add(String.format(java.util.Locale.ROOT, "%s: at %d feedbacks infer-mode %+.3f against grant_requested where the oracle has %+.3f (wanted >= %.2f)",
+            where, judged, c.margin(judged), c.headroom(judged), CLEAR_MARGIN));
+    }
+    return f;
+  }
+
+  public static ObjectNode toJson(Result r, ObjectMapper json) {
+    ObjectNode root = json.createObjectNode();
+    Config c = r.config();
+    ObjectNode suite = root.putObject("suite");
+    ArrayNode sc = suite.putArray("scenarios");
+    for (UsageModel m : c.scenarios()) sc.addObject().put("name", m.json()).put("usage", m.description());
+    c.arrivals().forEach(suite.putArray("arrivals")::add);
+    c.seeds().forEach(suite.putArray("seeds")::add);
+    c.checkpoints().forEach(suite.putArray("checkpoints")::add);
+    suite.put("eval_feedbacks", c.evalFeedbacks());
+    suite.put("concurrency", c.concurrency());
+    suite.put("fraction", c.fraction());
+    suite.put("backend", c.backend());
+    suite.set("hyperparameters", json.valueToTree(c.hp()));
+    ObjectNode crit = root.putObject("criteria");
+    crit.put("untrained_tolerance", UNTRAINED_TOLERANCE).put("train_tolerance", TRAIN_TOLERANCE)
+        .put("learning_stretch", LEARNING_STRETCH).put("headroom", HEADROOM).put("clear_margin", CLEAR_MARGIN)
+        .put("judged_at", c.judged());
+    List<String> failures = failures(r);
+    crit.put("met", failures.isEmpty());
+    failures.forEach(crit.putArray("failures")::add);
+    ArrayNode summary = root.putArray("summary");
+    for (Row row : rows(r)) {
+      ObjectNode o = summary.addObject();
+      o.put("scenario", row.scenario().json()).put("arrivals", row.arrivals());
+      ObjectNode ev = o.putObject("eval");
+      row.eval().forEach((cp, m) -> {
+        ObjectNode x = ev.putObject(Integer.toString(cp));
+        m.forEach(x::put);
+      });
+      ObjectNode cap = o.putObject("captured");
+      row.captured().forEach((cp, v) -> { if (cp > 0) putNumber(cap, Integer.toString(cp), v); });
+      ObjectNode tg = o.putObject("train_gap");
+      row.trainGap().forEach((cp, v) -> putNumber(tg, Integer.toString(cp), v));
+    }
+    ArrayNode cells = root.putArray("cells");
+    for (CellResult cr : r.cells()) {
+      ObjectNode o = cells.addObject();
+      o.put("scenario", cr.cell().scenario().json()).put("arrivals", cr.cell().arrivals()).put("seed", cr.cell().seed());
+      ObjectNode ev = o.putObject("eval");
+      cr.eval().forEach((cp, m) -> {
+        ObjectNode x = ev.putObject(Integer.toString(cp));
+        m.forEach((p, s) -> {
+          ObjectNode y = x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())
+              .put("utilization_efficiency", s.stats().utilizationEfficiency()).put("oom_rate", s.stats().oomRate())
+              .put("grant_share", s.grantShare());
+          if (s.meanActions() != null)
+            y.put("mean_action_cores", s.meanActions().meanCores()).put("saturated_share", s.meanActions().saturatedShare())
+                .put("at_ask_share", s.meanActions().atAskShare());
+        });
+        putNumber(x, "captured", cr.captured(cp));
+      });
+      ObjectNode tr = o.putObject("train");
+      cr.train().forEach((cp, m) -> {
+        ObjectNode x = tr.putObject(Integer.toString(cp));
+        m.forEach((p, s) -> x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())
+            .put("grant_share", s.grantShare()));
+      });
+      ObjectNode le = o.putObject("learner");
+      cr.learner().forEach((cp, l) -> {
+        ObjectNode x = le.putObject(Integer.toString(cp)).put("updates", l.updates());
+        if (l.std() != null) {
+          ArrayNode std = x.putArray("std");
+          for (double v : l.std()) std.add(v);
+          x.put("clip_fraction", l.clipFraction()).put("approx_kl", l.approxKl())
+              .put("explained_variance", l.explainedVariance()).put("grad_norm", l.gradNorm());
+        }
+      });
+    }
+    return root;
+  }
+
+  private static void putNumber(ObjectNode o, String k, double v) {
+    if (Double.isFinite(v)) o.put(k, v);
+    else o.putNull(k);
+  }
+}
