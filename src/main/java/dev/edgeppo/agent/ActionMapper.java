@@ -4,9 +4,6 @@ import dev.edgeppo.ppo.ActionMapping;
 
 /** SPEC §1's action-to-grant conversion; the formulas and their floors live in {@link ActionMapping}. */
 public final class ActionMapper {
-  public static final int MIN_CORES = ActionMapping.MIN_CORES;
-  public static final long MIN_MEMORY_MB = ActionMapping.MIN_MEMORY_MB;
-
   private ActionMapper() {}
 
   public record Grant(int cores, long memoryMb) {}

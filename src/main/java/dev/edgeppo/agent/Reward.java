@@ -13,7 +13,7 @@ public final class Reward {
     double fairShare = 100.0 / Math.max(1, pods - 1);
     double r = 0.5 * efficiency + (qosMet ? 1.0 : -0.5);
     if (grantedCores > 1.5 * fairShare) r -= 0.3;
-    if (grantedCores < 10) r -= 0.2;
+    if (grantedCores < dev.edgeppo.ppo.ActionMapping.MIN_CORES) r -= 0.2;
     return r;
   }
 }

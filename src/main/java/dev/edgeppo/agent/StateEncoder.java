@@ -1,5 +1,6 @@
 package dev.edgeppo.agent;
 
+import dev.edgeppo.ppo.ActionMapping;
 import dev.edgeppo.ppo.ParamLayout;
 import dev.edgeppo.telemetry.GpuSnapshot;
 
@@ -13,7 +14,9 @@ public final class StateEncoder {
 
   /** @param maxMemoryMb null: the chosen device's total, or {@link #DEFAULT_MAX_MEMORY_MB} when unknown */
   public StateEncoder(Long maxMemoryMb, int maxPods) {
-    if (maxMemoryMb != null && maxMemoryMb <= 512) throw new IllegalArgumentException("max_memory_mb must be > 512, got " + maxMemoryMb);
+    // The seed's mapping scales memory actions over (MIN_MEMORY_MB, max_memory_mb]: the scale must exceed the floor.
+    if (maxMemoryMb != null && maxMemoryMb <= ActionMapping.MIN_MEMORY_MB)
+      throw new IllegalArgumentException("max_memory_mb must be > " + ActionMapping.MIN_MEMORY_MB + ", got " + maxMemoryMb);
     if (maxPods < 1) throw new IllegalArgumentException("max_pods must be >= 1, got " + maxPods);
     this.maxMemoryMb = maxMemoryMb;
     this.maxPods = maxPods;
@@ -22,7 +25,7 @@ public final class StateEncoder {
   public long maxMemoryMb(GpuSnapshot gpu) {
     if (maxMemoryMb != null) return maxMemoryMb;
     Long total = gpu.memoryTotalMib();
-    return total != null && total > 512 ? total : DEFAULT_MAX_MEMORY_MB;
+    return total != null && total > ActionMapping.MIN_MEMORY_MB ? total : DEFAULT_MAX_MEMORY_MB;
   }
 
   public float[] encode(int cores, long memoryMb, GpuSnapshot gpu) {
