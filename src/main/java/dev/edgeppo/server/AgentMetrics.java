@@ -39,6 +39,13 @@ public final class AgentMetrics {
         .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
     counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
     counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
+    counter("edgeppo_checkpoint_failures_total", "Checkpoints that could not be written after an update; the journal keeps their experiences",
+        core::failedCheckpoints);
+    counter("edgeppo_journal_compaction_failures_total", "Journal compactions that failed; the journal stayed in use", core::failedCompactions);
+    gauge("edgeppo_journal_corrupt_bytes", "Corrupt bytes skipped between valid journal records at start (their records are lost)",
+        core::journalCorruptBytesAtStart);
+    gauge("edgeppo_journal_healthy", "1 while feedback can be made durable, 0 while the journal refuses appends",
+        () -> core.durabilityProblem().isEmpty() ? 1 : 0);
     counter("edgeppo_expired_allocations_total", "Allocations dropped without feedback after the TTL", core::expired);
     gauge("edgeppo_buffered_experiences", "Complete experiences waiting for the next update", core::buffered);
     gauge("edgeppo_pending_allocations", "Allocations waiting for their feedback", core::pending);

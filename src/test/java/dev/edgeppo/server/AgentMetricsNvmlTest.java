@@ -22,7 +22,7 @@ class AgentMetricsNvmlTest {
     StandIn.script(StandIn.TWO_GPUS);
     try (NvmlTelemetry t = NvmlTelemetry.open()) {
       AgentCore core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), t,
-          AgentOptions.defaults().withTrainInline(true));
+          AgentOptions.defaults().with(b -> b.trainInline(true)));
       AgentMetrics metrics = new AgentMetrics(core);
       long before = StandIn.calls("nvmlDeviceGetUtilizationRates");
       String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
