@@ -78,7 +78,11 @@ public final class AgentMetrics {
 
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    writer.write(out, registry.scrape());
+    try {
+      writer.write(out, registry.scrape());
+    } finally {
+      scrapeReading.remove(); // the next scrape reads the GPUs afresh
+    }
     return out.toByteArray();
   }
 
@@ -128,24 +132,21 @@ public final class AgentMetrics {
 
   /**
    * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls
-   * cost the driver time), not one per gauge. A reading younger than {@link #READING_TTL_NANOS} is reused.
+   * cost the driver time), not one per gauge, however long the scrape takes. The callbacks run on the
+   * scraping thread, so the reading is kept per thread and dropped when the next scrape starts.
    */
   private void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
-    Reading r = lastReading;
-    long now = System.nanoTime();
-    if (r == null || now - r.nanos() > READING_TTL_NANOS) {
+    List<GpuSnapshot> r = scrapeReading.get();
+    if (r == null) {
       try {
-        r = new Reading(now, t.read());
+        r = t.read();
       } catch (RuntimeException e) {
         return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
       }
-      lastReading = r;
+      scrapeReading.set(r);
     }
-    r.gpus().forEach(c);
+    r.forEach(c);
   }
 
-  private record Reading(long nanos, List<GpuSnapshot> gpus) {}
-
-  private static final long READING_TTL_NANOS = 500_000_000L;
-  private volatile Reading lastReading;
+  private final ThreadLocal<List<GpuSnapshot>> scrapeReading = new ThreadLocal<>();
 }
