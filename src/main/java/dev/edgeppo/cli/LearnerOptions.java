@@ -3,7 +3,7 @@ package dev.edgeppo.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -46,7 +46,7 @@ public final class PpoPolicy implements AllocationPolicy {
   private PpoPolicy(String name, PpoLearner learner, SimNode node, long seed, Mode mode) {
     this.name = name;
     this.learner = learner;
-    AgentOptions options = AgentOptions.defaults().withMode(mode).withTrainInline(true).withSeed(seed).withClock(node.clock());
+    AgentOptions options = AgentOptions.defaults().with(b -> b.mode(mode).trainInline(true).seed(seed).clock(node.clock()));
     this.core = new AgentCore(learner, node, options);
     // The core keeps serving when an update fails (right for serve); a simulation that silently stopped
     // learning would report a meaningless comparison, so the first failure ends the run.

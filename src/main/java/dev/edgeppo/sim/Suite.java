@@ -3,7 +3,7 @@ package dev.edgeppo.sim;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.ppo.UpdateMetrics;
@@ -171,7 +171,7 @@ public final class Suite {
     Map<Integer, PpoLearner.Snapshot> snapshots = new TreeMap<>();
     Map<Integer, Learner> learner = new TreeMap<>();
     List<SimulationRunner.Outcome> ppoTrain, grantTrain;
-    try (PpoLearner l = PpoLearner.fresh(c.hp(), Backends.choose(c.backend()).backend(), cell.seed())) {
+    try (PpoLearner l = dev.edgeppo.agent.Agent.learner(c.hp(), Backends.choose(c.backend()).backend(), cell.seed(), null)) {
       snapshots.put(0, l.snapshot());
       learner.put(0, Learner.of(0, null));
       ppoTrain = SimulationRunner.run(train, n, co, node -> PpoPolicy.training(l, node, cell.seed()).afterFeedback(f -> {

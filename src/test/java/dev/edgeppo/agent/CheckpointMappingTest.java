@@ -28,11 +28,11 @@ class CheckpointMappingTest {
     assertEquals("relative", c.metadata().get("action_mapping"));
     assertEquals(ActionMapping.RELATIVE, c.hyperparameters().actionMapping());
     assertEquals("edge", c.hyperparameters().profile());
-    IOException e = assertThrows(IOException.class, () -> StateDir.open(dir, Hyperparameters.defaults(), new CpuBackend(), 1));
+    IOException e = assertThrows(IOException.class, () -> StateDir.open(dir, Hyperparameters.defaults()));
     assertTrue(e.getMessage().contains("learned under the action mapping 'relative' but the configuration says 'seed'"), e.getMessage());
     assertTrue(Files.exists(dir.resolve(StateDir.CHECKPOINT)), "nothing learned is lost: the checkpoint stays");
-    try (StateDir again = StateDir.open(dir, Hyperparameters.serving(), new CpuBackend(), 1)) {
-      assertTrue(again.loadedCheckpoint());
+    try (StateDir again = StateDir.open(dir, Hyperparameters.serving())) {
+      assertTrue(again.checkpoint().isPresent());
     }
   }
 }
