@@ -28,6 +28,7 @@ public final class AgentMetrics {
   private final Counter requests;
   private final Histogram latency;
   private final Histogram reward;
+  private final Telemetry telemetry;
 
   public AgentMetrics(AgentCore core) {
     requests = Counter.builder().name("edgeppo_http_requests_total")
@@ -58,7 +59,8 @@ public final class AgentMetrics {
           float[] std = core.learner().policy().std();
           for (int d = 0; d < std.length; d++) cb.call(m == null ? std[d] : m.std()[d], Integer.toString(d));
         }).register(registry);
-    telemetryGauges(core.telemetry());
+    telemetry = core.telemetry();
+    telemetryGauges();
   }
 
   public void request(String endpoint, int status, long nanos) {
@@ -70,6 +72,7 @@ public final class AgentMetrics {
   public void reward(double r) { reward.observe(r); }
 
   public byte[] scrape() throws IOException {
+    refreshReading();
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     writer.write(out, registry.scrape());
     return out.toByteArray();
@@ -94,26 +97,26 @@ public final class AgentMetrics {
   }
 
   /** One gauge per reading; a GPU that does not report a reading has no sample for it. */
-  private void telemetryGauges(Telemetry t) {
-    gpuGauge(t, "edgeppo_gpu_utilization_percent", "NVML utilization.gpu", GpuSnapshot::utilizationGpu);
-    gpuGauge(t, "edgeppo_gpu_memory_bandwidth_percent", "NVML utilization.memory", GpuSnapshot::utilizationMemory);
-    gpuGauge(t, "edgeppo_gpu_memory_used_mib", "Framebuffer used", g -> g.memoryUsedMib() == null ? null : g.memoryUsedMib().doubleValue());
-    gpuGauge(t, "edgeppo_gpu_memory_total_mib", "Framebuffer total", g -> g.memoryTotalMib() == null ? null : g.memoryTotalMib().doubleValue());
-    gpuGauge(t, "edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
-    gpuGauge(t, "edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
-    gpuGauge(t, "edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
+  private void telemetryGauges() {
+    gpuGauge("edgeppo_gpu_utilization_percent", "NVML utilization.gpu", GpuSnapshot::utilizationGpu);
+    gpuGauge("edgeppo_gpu_memory_bandwidth_percent", "NVML utilization.memory", GpuSnapshot::utilizationMemory);
+    gpuGauge("edgeppo_gpu_memory_used_mib", "Framebuffer used", g -> g.memoryUsedMib() == null ? null : g.memoryUsedMib().doubleValue());
+    gpuGauge("edgeppo_gpu_memory_total_mib", "Framebuffer total", g -> g.memoryTotalMib() == null ? null : g.memoryTotalMib().doubleValue());
+    gpuGauge("edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
+    gpuGauge("edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
+    gpuGauge("edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
     // dcgm-exporter's own names and labels, so its dashboards work against the agent unchanged.
     for (DcgmField f : DcgmField.values()) {
       GaugeWithCallback.builder().name(f.metric()).help(f.help()).labelNames("gpu", "UUID", "modelName")
-          .callback(cb -> eachGpu(t, g -> {
+          .callback(cb -> eachGpu(g -> {
             Double v = g.extra().get(f.metric());
             if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid(), g.name());
           })).register(registry);
     }
   }
 
-  private void gpuGauge(Telemetry t, String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
-    GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(t, g -> {
+  private void gpuGauge(String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(g -> {
       Double v = f.apply(g);
       if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid());
     })).register(registry);
@@ -121,20 +124,24 @@ public final class AgentMetrics {
 
   /**
    * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls
-   * cost the driver time), not one per gauge. A reading younger than {@link #READING_TTL_NANOS} is reused.
+   * cost the driver time), taken before the gauges are collected, however long collecting takes on a loaded
+   * machine. A reading younger than {@link #READING_TTL_NANOS} is reused by the next scrape.
    */
-  private void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
+  private void refreshReading() {
     Reading r = lastReading;
     long now = System.nanoTime();
-    if (r == null || now - r.nanos() > READING_TTL_NANOS) {
-      try {
-        r = new Reading(now, t.read());
-      } catch (RuntimeException e) {
-        return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
-      }
-      lastReading = r;
+    if (r != null && now - r.nanos() <= READING_TTL_NANOS) return;
+    try {
+      lastReading = new Reading(now, telemetry.read());
+    } catch (RuntimeException e) {
+      // a failing source shows as missing samples and in /readyz, not as a failed scrape
+      lastReading = new Reading(now, List.of());
     }
-    r.gpus().forEach(c);
+  }
+
+  private void eachGpu(Consumer<GpuSnapshot> c) {
+    Reading r = lastReading;
+    if (r != null) r.gpus().forEach(c);
   }
 
   private record Reading(long nanos, List<GpuSnapshot> gpus) {}
