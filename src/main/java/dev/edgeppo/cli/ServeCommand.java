@@ -6,8 +6,6 @@ import dev.edgeppo.server.AgentRuntime;
 import dev.edgeppo.telemetry.Telemetry;
 import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -68,7 +66,8 @@ public final class ServeCommand implements Callable<Integer> {
     ServeConfig cfg = ServeConfig.resolve(flags, env, file);
     LogSetup.configure(cfg.logFormat(), cfg.logLevel());
 
-    String token = cfg.tokenFile() == null ? null : readToken(cfg.tokenFile());
+    String token = cfg.tokenFile() == null ? null : ServeAccess.readToken(cfg.tokenFile(), LOG::warning);
+    ServeAccess.requireTokenOffLoopback(cfg.bind(), token != null);
     Backends.Choice backend = Backends.choose(cfg.backend());
     log("backend", Map.of("why", backend.why()));
     TelemetryFactory.Opened opened = TelemetryFactory.open(cfg.telemetry());
@@ -100,18 +99,6 @@ public final class ServeCommand implements Callable<Integer> {
     });
     stopped.await();
     return 0;
-  }
-
-  static String readToken(Path file) throws IOException {
-    String t;
-    try {
-      t = Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new IOException("token file " + file + ": " + e.getMessage(), e);
-    }
-    if (t.isEmpty()) throw new IOException("token file " + file + " is empty");
-    if (t.length() < 16) throw new IOException("token file " + file + ": the token must have at least 16 characters");
-    return t;
   }
 
   private static void log(String msg, Map<String, ?> fields) {
