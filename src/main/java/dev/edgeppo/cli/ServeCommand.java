@@ -1,10 +1,7 @@
 package dev.edgeppo.cli;
 
 import dev.edgeppo.agent.AgentOptions;
-import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.server.AgentRuntime;
-import dev.edgeppo.telemetry.Telemetry;
-import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -68,16 +65,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     String token = cfg.tokenFile() == null ? null : ServeAccess.readToken(cfg.tokenFile(), LOG::warning);
     ServeAccess.requireTokenOffLoopback(cfg.bind(), token != null);
-    Backends.Choice backend = Backends.choose(cfg.backend());
-    log("backend", Map.of("why", backend.why()));
-    TelemetryFactory.Opened opened = TelemetryFactory.open(cfg.telemetry());
-    Telemetry telemetry = opened.telemetry();
-    String telemetryWhy = opened.why();
-    log("telemetry", Map.of("why", telemetryWhy));
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
         cfg.maxMemoryMb(), cfg.maxPods(), cfg.maxPending());
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
-        options, cfg.readTimeout(), telemetryWhy), telemetry, backend.backend());
+        options, cfg.readTimeout(), cfg.telemetry(), cfg.backend()));
     // One plain line on stdout that scripts and tests wait for, whatever the log format.
     System.out.println("edgeppo serve listening on " + cfg.bind() + ":" + rt.port());
     System.out.flush();
@@ -86,7 +77,6 @@ public final class ServeCommand implements Callable<Integer> {
     Runnable stop = () -> {
       try {
         rt.close();
-        telemetry.close();
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.SEVERE, "error while stopping", e);
       } finally {
@@ -99,12 +89,5 @@ public final class ServeCommand implements Callable<Integer> {
     });
     stopped.await();
     return 0;
-  }
-
-  private static void log(String msg, Map<String, ?> fields) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(Level.INFO, msg);
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {fields});
-    LOG.log(r);
   }
 }

@@ -28,7 +28,6 @@ public final class AgentMetrics {
   private final Counter requests;
   private final Histogram latency;
   private final Histogram reward;
-  private final Telemetry telemetry;
 
   public AgentMetrics(AgentCore core) {
     requests = Counter.builder().name("edgeppo_http_requests_total")
@@ -40,6 +39,13 @@ public final class AgentMetrics {
         .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
     counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
     counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
+    counter("edgeppo_checkpoint_failures_total", "Checkpoints that could not be written after an update; the journal keeps their experiences",
+        core::failedCheckpoints);
+    counter("edgeppo_journal_compaction_failures_total", "Journal compactions that failed; the journal stayed in use", core::failedCompactions);
+    gauge("edgeppo_journal_corrupt_bytes", "Corrupt bytes skipped between valid journal records at start (their records are lost)",
+        core::journalCorruptBytesAtStart);
+    gauge("edgeppo_journal_healthy", "1 while feedback can be made durable, 0 while the journal refuses appends",
+        () -> core.durabilityProblem().isEmpty() ? 1 : 0);
     counter("edgeppo_expired_allocations_total", "Allocations dropped without feedback after the TTL", core::expired);
     gauge("edgeppo_buffered_experiences", "Complete experiences waiting for the next update", core::buffered);
     gauge("edgeppo_pending_allocations", "Allocations waiting for their feedback", core::pending);
@@ -59,8 +65,7 @@ public final class AgentMetrics {
           float[] std = core.learner().policy().std();
           for (int d = 0; d < std.length; d++) cb.call(m == null ? std[d] : m.std()[d], Integer.toString(d));
         }).register(registry);
-    telemetry = core.telemetry();
-    telemetryGauges();
+    telemetryGauges(core.telemetry());
   }
 
   public void request(String endpoint, int status, long nanos) {
@@ -72,9 +77,12 @@ public final class AgentMetrics {
   public void reward(double r) { reward.observe(r); }
 
   public byte[] scrape() throws IOException {
-    refreshReading();
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    writer.write(out, registry.scrape());
+    try {
+      writer.write(out, registry.scrape());
+    } finally {
+      scrapeReading.remove(); // the next scrape reads the GPUs afresh
+    }
     return out.toByteArray();
   }
 
@@ -97,26 +105,26 @@ public final class AgentMetrics {
   }
 
   /** One gauge per reading; a GPU that does not report a reading has no sample for it. */
-  private void telemetryGauges() {
-    gpuGauge("edgeppo_gpu_utilization_percent", "NVML utilization.gpu", GpuSnapshot::utilizationGpu);
-    gpuGauge("edgeppo_gpu_memory_bandwidth_percent", "NVML utilization.memory", GpuSnapshot::utilizationMemory);
-    gpuGauge("edgeppo_gpu_memory_used_mib", "Framebuffer used", g -> g.memoryUsedMib() == null ? null : g.memoryUsedMib().doubleValue());
-    gpuGauge("edgeppo_gpu_memory_total_mib", "Framebuffer total", g -> g.memoryTotalMib() == null ? null : g.memoryTotalMib().doubleValue());
-    gpuGauge("edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
-    gpuGauge("edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
-    gpuGauge("edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
+  private void telemetryGauges(Telemetry t) {
+    gpuGauge(t, "edgeppo_gpu_utilization_percent", "NVML utilization.gpu", GpuSnapshot::utilizationGpu);
+    gpuGauge(t, "edgeppo_gpu_memory_bandwidth_percent", "NVML utilization.memory", GpuSnapshot::utilizationMemory);
+    gpuGauge(t, "edgeppo_gpu_memory_used_mib", "Framebuffer used", g -> g.memoryUsedMib() == null ? null : g.memoryUsedMib().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_memory_total_mib", "Framebuffer total", g -> g.memoryTotalMib() == null ? null : g.memoryTotalMib().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_processes", "Running compute processes", g -> g.processes() == null ? null : g.processes().doubleValue());
+    gpuGauge(t, "edgeppo_gpu_temperature_celsius", "GPU temperature", GpuSnapshot::temperatureC);
+    gpuGauge(t, "edgeppo_gpu_power_watts", "Power draw", GpuSnapshot::powerW);
     // dcgm-exporter's own names and labels, so its dashboards work against the agent unchanged.
     for (DcgmField f : DcgmField.values()) {
       GaugeWithCallback.builder().name(f.metric()).help(f.help()).labelNames("gpu", "UUID", "modelName")
-          .callback(cb -> eachGpu(g -> {
+          .callback(cb -> eachGpu(t, g -> {
             Double v = g.extra().get(f.metric());
             if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid(), g.name());
           })).register(registry);
     }
   }
 
-  private void gpuGauge(String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
-    GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(g -> {
+  private void gpuGauge(Telemetry t, String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(t, g -> {
       Double v = f.apply(g);
       if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid());
     })).register(registry);
@@ -124,28 +132,21 @@ public final class AgentMetrics {
 
   /**
    * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls
-   * cost the driver time), taken before the gauges are collected, however long collecting takes on a loaded
-   * machine. A reading younger than {@link #READING_TTL_NANOS} is reused by the next scrape.
+   * cost the driver time), not one per gauge, however long the scrape takes. The callbacks run on the
+   * scraping thread, so the reading is kept per thread and dropped when the next scrape starts.
    */
-  private void refreshReading() {
-    Reading r = lastReading;
-    long now = System.nanoTime();
-    if (r != null && now - r.nanos() <= READING_TTL_NANOS) return;
-    try {
-      lastReading = new Reading(now, telemetry.read());
-    } catch (RuntimeException e) {
-      // a failing source shows as missing samples and in /readyz, not as a failed scrape
-      lastReading = new Reading(now, List.of());
+  private void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
+    List<GpuSnapshot> r = scrapeReading.get();
+    if (r == null) {
+      try {
+        r = t.read();
+      } catch (RuntimeException e) {
+        return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
+      }
+      scrapeReading.set(r);
     }
+    r.forEach(c);
   }
 
-  private void eachGpu(Consumer<GpuSnapshot> c) {
-    Reading r = lastReading;
-    if (r != null) r.gpus().forEach(c);
-  }
-
-  private record Reading(long nanos, List<GpuSnapshot> gpus) {}
-
-  private static final long READING_TTL_NANOS = 500_000_000L;
-  private volatile Reading lastReading;
+  private final ThreadLocal<List<GpuSnapshot>> scrapeReading = new ThreadLocal<>();
 }

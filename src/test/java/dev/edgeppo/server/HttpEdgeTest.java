@@ -43,7 +43,7 @@ class HttpEdgeTest {
 
   private AgentServer start(Duration readTimeout) throws IOException {
     core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withSeed(3).withMaxMemoryMb(32768L));
+        AgentOptions.defaults().with(b -> b.seed(3).maxMemoryMb(32768L)));
     server = AgentServer.start(new InetSocketAddress("127.0.0.1", 0), new Router(core, new AgentMetrics(core), null, "t"),
         readTimeout);
     return server;
