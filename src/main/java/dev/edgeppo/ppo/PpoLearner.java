@@ -18,6 +18,9 @@ public final class PpoLearner implements AutoCloseable {
   private volatile Policy policy;
   private volatile UpdateMetrics lastMetrics;
   private volatile Snapshot published;
+  /** The newest experiences already trained on, kept for replay when replay_size > 0 (oldest batch first). */
+  private final java.util.ArrayDeque<RolloutBatch> replay = new java.util.ArrayDeque<>();
+  private int replayed;
 
   public PpoLearner(Hyperparameters hp, UpdateBackend backend, PolicyParams params, AdamState adam, long updates) {
     this.hp = Objects.requireNonNull(hp);
@@ -37,9 +40,18 @@ public final class PpoLearner implements AutoCloseable {
     return new PpoLearner(hp, backend, p, new AdamState(p.layout()), 0);
   }
 
+  /**
+   * One update on {@code batch}; with replay_size > 0 on the experiences kept from earlier batches too (up
+   * to replay_size of them), each with the log-prob of the policy that acted (PPO's ratio corrects for the
+   * policy having moved since, and its clip bounds how far stale data can pull) and V(s) of the critic now
+   * (with γ 0 the advantage is r − V(s); a value stored many updates ago would be stale). The kept
+   * experiences live in memory only: after a restart replay starts empty.
+   */
   public UpdateMetrics update(RolloutBatch batch) {
     synchronized (updating) { // one update at a time; readers never take this lock
-      UpdateMetrics m = backend.update(params, adam, batch, hp);
+      RolloutBatch input = hp.replaySize() == 0 ? batch : withReplay(batch);
+      UpdateMetrics m = backend.update(params, adam, input, hp);
+      if (hp.replaySize() > 0) keep(batch);
       lastMetrics = m;
       publish(published.updates() + 1);
       return m;
@@ -49,6 +61,25 @@ public final class PpoLearner implements AutoCloseable {
   private void publish(long updates) {
     published = new Snapshot(params.copy(), adam.copy(), updates);
     policy = new Policy(params, updates);
+  }
+
+  private RolloutBatch withReplay(RolloutBatch fresh) {
+    java.util.List<RolloutBatch> parts = new java.util.ArrayList<>(replay);
+    parts.add(fresh);
+    RolloutBatch all = RolloutBatch.concat(parts);
+    Policy now = policy;
+    float[] s = new float[ParamLayout.STATE_DIM];
+    for (int i = 0; i < all.size(); i++) {
+      System.arraycopy(all.states(), i * ParamLayout.STATE_DIM, s, 0, ParamLayout.STATE_DIM);
+      all.values()[i] = now.value(s);
+    }
+    return all;
+  }
+
+  private void keep(RolloutBatch b) {
+    replay.addLast(b);
+    replayed += b.size();
+    while (replayed - replay.peekFirst().size() >= hp.replaySize()) replayed -= replay.removeFirst().size();
   }
 
   public Policy policy() { return policy; }

@@ -28,6 +28,26 @@ public record RolloutBatch(int size, float[] states, float[] actions, float[] lo
     for (float v : a) if (!Float.isFinite(v)) throw new IllegalArgumentException(name + " holds a non-finite value");
   }
 
+  /** The batches one after another, in the order given. */
+  public static RolloutBatch concat(java.util.List<RolloutBatch> parts) {
+    int t = 0;
+    for (RolloutBatch b : parts) t += b.size();
+    RolloutBatch out = allocate(t);
+    int at = 0;
+    for (RolloutBatch b : parts) {
+      int n = b.size();
+      System.arraycopy(b.states, 0, out.states, at * STATE_DIM, n * STATE_DIM);
+      System.arraycopy(b.actions, 0, out.actions, at * ACTION_DIM, n * ACTION_DIM);
+      System.arraycopy(b.logProbs, 0, out.logProbs, at, n);
+      System.arraycopy(b.values, 0, out.values, at, n);
+      System.arraycopy(b.rewards, 0, out.rewards, at, n);
+      System.arraycopy(b.nextStates, 0, out.nextStates, at * STATE_DIM, n * STATE_DIM);
+      System.arraycopy(b.dones, 0, out.dones, at, n);
+      at += n;
+    }
+    return out;
+  }
+
   public static RolloutBatch allocate(int t) {
     return new RolloutBatch(t, new float[t * STATE_DIM], new float[t * ACTION_DIM], new float[t], new float[t],
         new float[t], new float[t * STATE_DIM], new float[t]);

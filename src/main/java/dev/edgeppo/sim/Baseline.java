@@ -42,40 +42,27 @@ public abstract sealed class Baseline implements AllocationPolicy {
   public static Baseline oracle() { return new Oracle(); }
 
   /**
-   * Knows what no agent can: the pod's demand at every sample of its window, and what the pods already on
-   * the node will want then. Grants the cores that maximise this pod's SPEC §1 reward under that
-   * knowledge (assuming the node's other pods stay as they are), memory as asked (the reward has no
-   * term for memory; cutting it only risks an OOM). Myopic: it does not weigh what its grant does to the
-   * pods around it, so a policy that throttles a heavy pod for its neighbours' sake can beat it.
+   * Knows what no agent can: each pod's demand profile (its steady level, or the height and duty of its
+   * bursts, and how much it jitters), though not when its bursts fall nor its noise. Grants the cores that
+   * maximise this pod's SPEC §1 reward under that knowledge, as if the pod got what it wants: QoS needs its
+   * peak covered, its use is its mean demand, and the over-fair-share penalty counts the pods on the GPU
+   * now. Memory as asked (the reward has no term for memory; cutting it only risks an OOM). It ignores
+   * contention, so it is a reference, not a bound: a policy that throttles a heavy pod for its
+   * neighbours' sake can beat it.
    */
   static final class Oracle extends Baseline {
     Oracle() { super("oracle"); }
 
     @Override
     public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
-      SimNode n = (SimNode) node;
-      long[] ts = SimulationRunner.sampleTimes(pod);
-      double[] demand = new double[ts.length], others = new double[ts.length];
-      for (int i = 0; i < ts.length; i++) {
-        demand[i] = pod.demand(ts[i]);
-        others[i] = n.wanted(ts[i]);
-      }
-      int pods = n.podsOnGpu() + 1;
+      double peak = Math.min(100, pod.peakDemand()), mean = Math.min(100, pod.meanDemand());
+      int pods = ((SimNode) node).podsOnGpu() + 1;
       int floor = Math.min(ActionMapping.MIN_CORES, pod.requestCores());
       int best = pod.requestCores();
       double bestReward = Double.NEGATIVE_INFINITY;
       for (int g = pod.requestCores(); g >= floor; g--) {
-        int covered = 0;
-        double used = 0;
-        for (int i = 0; i < ts.length; i++) {
-          double want = Math.min(demand[i], g);
-          double total = others[i] + want;
-          double received = total > 100 ? want * 100 / total : want;
-          if (received >= SimNode.COVERED_SHARE_OF_DEMAND * demand[i]) covered++;
-          used += received;
-        }
-        boolean qos = covered >= PodFeedback.QOS_COVERED_SHARE * ts.length;
-        double r = Reward.of(g, Math.min(100, used / ts.length), qos, pods);
+        boolean qos = Math.min(peak, g) >= SimNode.COVERED_SHARE_OF_DEMAND * peak;
+        double r = Reward.of(g, Math.min(mean, g), qos, pods);
         if (r > bestReward) {
           bestReward = r;
           best = g;

@@ -21,6 +21,12 @@ public record SimPod(int index, String name, WorkloadClass workload, long arriva
     return Math.min(100, Math.max(0, level * (1 + workload.jitter() * Noise.symmetric(noiseSeed, t, 1))));
   }
 
+  /** The most it can want: its burst (or steady level) at the top of its jitter. */
+  public double peakDemand() { return Math.max(baseDemand, burstDemand) * (1 + workload.jitter()); }
+
+  /** What it wants on average: its level, or its bursts weighted by their duty. */
+  public double meanDemand() { return burstDemand > 0 ? baseDemand * (1 - burstDuty) + burstDemand * burstDuty : baseDemand; }
+
   /** A copy that arrives at another time, for replaying a trace more than once. */
   public SimPod shifted(int newIndex, long newArrivalS, long newNoiseSeed) {
     return new SimPod(newIndex, name, workload, newArrivalS, lifetimeS, requestCores, requestMemoryMb, workingSetMb,

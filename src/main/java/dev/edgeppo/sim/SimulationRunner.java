@@ -124,15 +124,6 @@ public final class SimulationRunner {
         f.oom(), f.pods(), reward));
   }
 
-  /** The seconds at which a pod arriving now is sampled: every {@value #SAMPLE_INTERVAL_S} s to its window's end. */
-  public static long[] sampleTimes(SimPod pod) {
-    long window = Math.min(WINDOW_S, pod.lifetimeS());
-    long end = pod.arrivalS() + Math.max(SAMPLE_INTERVAL_S, ceilTo(window, SAMPLE_INTERVAL_S));
-    long[] t = new long[(int) ((end - pod.arrivalS()) / SAMPLE_INTERVAL_S)];
-    for (int i = 0; i < t.length; i++) t[i] = pod.arrivalS() + (i + 1) * SAMPLE_INTERVAL_S;
-    return t;
-  }
-
   private static long ceilTo(long v, long step) {
     return (v + step - 1) / step * step;
   }

@@ -30,7 +30,7 @@ public enum UsageModel {
   MEMORY_OVERASK("memory_overask", "working set 10-30 % of the memory ask; cores 60-90 % of the ask"),
   /** 1-3 processes the agent did not place share the GPU (see {@link CoTenants}); pods use 40-90 % of their ask. */
   COTENANTS("cotenants", "1-3 co-tenants outside the agent (15-35 % SM, 2-6 GiB each) contend; pods use 40-90 %"),
-  /** {@link #SMALL_OVERSTATE} for the first half of the arrivals, then its mirror: small asks use all, big ones a third to a half. */
+  /** {@link #SMALL_OVERSTATE} for the first half of the learning stretch, then its mirror: small asks use all, big ones a third to a half. */
   SHIFT("shift", "small_overstate for the first half, then small asks use 90-100 % and big ones a third to a half");
 
   /** Asks up to this many cores % count as small. */
@@ -59,15 +59,17 @@ public enum UsageModel {
     return this == COTENANTS ? CoTenants.of(seed) : CoTenants.NONE;
   }
 
+  /** As {@link #apply(List, long, int)} with the shift halfway through {@code pods}. */
+  public List<SimPod> apply(List<SimPod> pods, long seed) { return apply(pods, seed, pods.size() / 2); }
+
   /**
    * The pods with their hidden usage drawn by this model; {@code pods} as the arrivals made them. A pure
-   * function of the pods and the seed.
+   * function of the pods and the seed. {@code shiftAt}: the first pod index under {@link #SHIFT}'s second model.
    */
-  public List<SimPod> apply(List<SimPod> pods, long seed) {
+  public List<SimPod> apply(List<SimPod> pods, long seed, int shiftAt) {
     if (this == CLASSES) return pods;
     SplittableRandom r = new SplittableRandom(seed ^ 0x5CE4A1L * (ordinal() + 1));
-    int half = pods.size() / 2;
-    return pods.stream().map(p -> draw(p, p.index() >= half, r.split())).toList();
+    return pods.stream().map(p -> draw(p, p.index() >= shiftAt, r.split())).toList();
   }
 
   private SimPod draw(SimPod p, boolean secondHalf, SplittableRandom r) {

@@ -53,7 +53,8 @@ class ServeConfigTest {
   @Test
   void flagBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
     Path f = dir.resolve("c.json");
-    Files.writeString(f, "{\"learning_rate\": 0.001, \"gamma\": 0.9, \"epochs\": 7, \"port\": 9000, \"max_memory_mb\": 16000}");
+    // replay_size 0: serve's replay assumes gamma 0, and this test sets another gamma
+    Files.writeString(f, "{\"learning_rate\": 0.001, \"gamma\": 0.9, \"epochs\": 7, \"port\": 9000, \"max_memory_mb\": 16000, \"replay_size\": 0}");
     ServeConfig c = ServeConfig.resolve(Map.of("learning_rate", "0.003"),
         Map.of("EDGEPPO_LEARNING_RATE", "0.002", "EDGEPPO_GAMMA", "0.95", "EDGEPPO_MODE", "infer"), f);
     assertEquals(0.003, c.hp().learningRate());

@@ -137,8 +137,8 @@ class SimulateCommandTest {
     SimPod p = new SimPod(0, "p0", WorkloadClass.TRAINING, 0, 600, 80, 4096, 2048, 40, 0, 0, 0, 0, 77);
     SimNode node = new SimNode();
     AllocationPolicy.Grant g = Baseline.oracle().allocate(p, node, false);
-    double peak = 0;
-    for (long t : SimulationRunner.sampleTimes(p)) peak = Math.max(peak, p.demand(t));
+    double peak = 40 * 1.03; // its level at the top of the training class's ±3 % jitter
+    assertEquals(peak, p.peakDemand(), 1e-9);
     assertTrue(g.cores() >= Math.ceil(0.9 * peak) && g.cores() <= Math.ceil(peak), g + " for a peak of " + peak);
     assertEquals(4096, g.memoryMb());
     double oracle = SimulationRunner.run(List.of(p), 1, n -> Baseline.oracle(), x -> {}).getFirst().reward();
