@@ -98,7 +98,10 @@ public record Hyperparameters(
    * practice, nearly) with noise of 16 % of the ask, so a fresh agent is safe and explores cheaply;
    * memory explores least (4 %, and starts above the ask's point) because cutting it never pays in the
    * reward and risks an OOM. An update every 32 feedbacks also trains on the 96 before them (replay), 10
-   * epochs of shuffled minibatches of 32: a node sees few pods, so each one is used more than once.
+   * epochs of shuffled minibatches of 32: a node sees few pods, so each one is used more than once. The
+   * entropy bonus (0.03) keeps the std from collapsing to its floor: without it a policy that cut pods
+   * which later came to use their whole ask could not find its way back (every nearby action fails QoS
+   * alike).
    */
   private static final java.util.Map<String, Object> EDGE_CHANGES = ordered(
       "profile", EDGE,
@@ -106,7 +109,7 @@ public record Hyperparameters(
       "epochs", 10,
       "minibatch_size", 32,
       "learning_rate", 1e-3,
-      "entropy_coef", 0.0,
+      "entropy_coef", 0.03,
       "batch_size", 32,
       "initial_std", 0.08,
       "shuffle_minibatches", true,
