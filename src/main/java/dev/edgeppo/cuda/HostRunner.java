@@ -136,7 +136,7 @@ final class HostRunner implements KernelRunner {
       case DevicePtr p -> call.allocateFrom(JAVA_LONG, segment(p).address());
       case Integer v -> call.allocateFrom(JAVA_INT, v);
       case Float v -> call.allocateFrom(JAVA_FLOAT, v);
-      case int[] struct -> call.allocateFrom(JAVA_INT, struct);
+      case byte[] struct -> call.allocate(struct.length, 8).copyFrom(MemorySegment.ofArray(struct));
       case null, default -> throw new IllegalArgumentException("kernel " + kernel + ": argument " + i
           + " has unsupported type " + (a == null ? "null" : a.getClass().getSimpleName()));
     };

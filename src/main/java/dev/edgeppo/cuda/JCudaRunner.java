@@ -248,7 +248,7 @@ final class JCudaRunner implements KernelRunner {
         case DevicePtr p -> Pointer.to(ptr(p));
         case Integer v -> Pointer.to(new int[] {v});
         case Float v -> Pointer.to(new float[] {v});
-        case int[] struct -> Pointer.to(struct);
+        case byte[] struct -> Pointer.to(struct);
         case null, default -> throw new IllegalArgumentException("kernel " + kernel + ": argument " + i
             + " has unsupported type " + (a == null ? "null" : a.getClass().getSimpleName()));
       };

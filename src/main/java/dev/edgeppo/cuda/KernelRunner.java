@@ -8,8 +8,8 @@ import java.util.concurrent.Callable;
  * exercises the GPU's orchestration. Not thread-safe: one owning thread.
  *
  * <p>Launch arguments follow the kernel's C signature in order: a {@link DevicePtr} for a pointer, an
- * {@link Integer} for {@code int}, a {@link Float} for {@code float}, an {@code int[]} for a struct of
- * 4-byte fields passed by value ({@link KernelArgs}).
+ * {@link Integer} for {@code int}, a {@link Float} for {@code float}, a {@code byte[]} for a struct
+ * passed by value ({@link KernelAbi}).
  */
 public interface KernelRunner extends AutoCloseable {
   /** cuda or cuda-host. */
