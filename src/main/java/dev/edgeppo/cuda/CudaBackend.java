@@ -40,15 +40,11 @@ public final class CudaBackend implements UpdateBackend {
   static final int FUSED_MAX_ROWS = KernelAbi.FUSED_MAX_ROWS;
   static final int FUSED_MAX_H = KernelAbi.FUSED_MAX_H;
   static final int FUSED_MAX_T = 256;
-  /**
-   * Block size of the fused kernel: 8 warps, two per scheduler of an SM to hide latency; at T 32, H 64
-   * a hidden layer's forward is exactly 256 lanes of LINEAR_ROWS rows.
-   */
-  static final int FUSED_THREADS = KernelAbi.MAX_THREADS;
   /** From this many rows per minibatch the H x H GEMMs go to cuBLAS. */
   static final int GEMM_MIN_ROWS = 256;
 
   private final KernelRunner runner;
+  private final Kernels kernels;
   private final Path forced;
   private Regions at;
   private DeviceBuffer io, work;
@@ -69,6 +65,7 @@ public final class CudaBackend implements UpdateBackend {
 
   CudaBackend(KernelRunner runner, Path forced) {
     this.runner = runner;
+    this.kernels = new Kernels(runner);
     this.forced = forced;
   }
 
@@ -218,13 +215,12 @@ public final class CudaBackend implements UpdateBackend {
     int from = skipState ? r.metrics : 0;
     runner.upload(staging, from, io.at(from), r.ioLength - from);
 
-    byte[] layoutArgs = KernelAbi.layout(l);
-    byte[] consts = KernelAbi.PpoConsts.of(hp, t, adam.step()).bytes();
+    KernelAbi.PpoConsts consts = KernelAbi.PpoConsts.of(hp, t, adam.step());
     if (path == Path.FUSED) {
-      runner.launch("ppo_update_fused", Launch.oneBlock(FUSED_THREADS), layoutArgs, consts, io.at(r.params),
-          io.at(r.m), io.at(r.v), io.at(r.metrics), io.at(r.scalars), io.at(r.stats), io.at(r.states),
-          io.at(r.actions), io.at(r.logp), io.at(r.values), io.at(r.rewards), io.at(r.next), io.at(r.dones),
-          io.at(r.order), work.at(r.grad), work.at(r.vNext), work.at(r.adv), work.at(r.ret));
+      kernels.ppoUpdateFused(l, consts, io.at(r.params), io.at(r.m), io.at(r.v), io.at(r.metrics), io.at(r.scalars),
+          io.at(r.stats), io.at(r.states), io.at(r.actions), io.at(r.logp), io.at(r.values), io.at(r.rewards),
+          io.at(r.next), io.at(r.dones), io.at(r.order), work.at(r.grad), work.at(r.vNext), work.at(r.adv),
+          work.at(r.ret));
     } else {
       new Layered(l, r, consts, path == Path.LAYERED_GEMM).update(t, hp);
     }
@@ -280,10 +276,10 @@ public final class CudaBackend implements UpdateBackend {
   private final class Layered {
     private final ParamLayout l;
     private final Regions r;
-    private final byte[] consts;
+    private final KernelAbi.PpoConsts consts;
     private final boolean gemm;
 
-    Layered(ParamLayout l, Regions r, byte[] consts, boolean gemm) {
+    Layered(ParamLayout l, Regions r, KernelAbi.PpoConsts consts, boolean gemm) {
       this.l = l;
       this.r = r;
       this.consts = consts;
@@ -310,28 +306,26 @@ public final class CudaBackend implements UpdateBackend {
     void update(int t, Hyperparameters hp) {
       // 1-3: bootstrap values through the critic, then GAE, explained variance, normalisation
       forward(r.critic, io.at(r.next), t, w(r.vNext));
-      runner.launch("gae", Launch.oneBlock(Launch.THREADS), t, io.at(r.rewards), io.at(r.values), w(r.vNext),
-          io.at(r.dones), consts, w(r.adv), w(r.ret), io.at(r.metrics));
+      kernels.gae(t, io.at(r.rewards), io.at(r.values), w(r.vNext), io.at(r.dones), consts, w(r.adv), w(r.ret),
+          io.at(r.metrics));
       int mb = hp.minibatchFor(t);
       for (int e = 0; e < hp.epochs(); e++)
         for (int start = 0; start < t; start += mb) step(e, start, Math.min(mb, t - start), t);
     }
 
     private void step(int epoch, int start, int n, int t) {
-      runner.launch("gather_minibatch", Launch.elementwise(n), io.at(r.order + epoch * t), start, n,
-          io.at(r.states), io.at(r.actions), io.at(r.logp), w(r.adv), w(r.ret), w(r.mbStates),
-          w(r.mbActions), w(r.mbLogp), w(r.mbAdv), w(r.mbRet));
+      kernels.gatherMinibatch(io.at(r.order + epoch * t), start, n, io.at(r.states), io.at(r.actions),
+          io.at(r.logp), w(r.adv), w(r.ret), w(r.mbStates), w(r.mbActions), w(r.mbLogp), w(r.mbAdv), w(r.mbRet));
       forward(r.actor, w(r.mbStates), n, w(r.actor.output()));
       forward(r.critic, w(r.mbStates), n, w(r.critic.output()));
-      runner.launch("ppo_loss", Launch.oneBlock(Launch.THREADS), n, w(r.actor.output()), param(l.logStd.offset()),
-          w(r.mbActions), w(r.mbLogp), w(r.mbAdv), w(r.mbRet), w(r.critic.output()), consts, w(r.actor.dOut()),
-          w(r.critic.dOut()), grad(l.logStd.offset()), io.at(r.scalars), io.at(r.stats));
+      kernels.ppoLoss(n, w(r.actor.output()), param(l.logStd.offset()), w(r.mbActions), w(r.mbLogp), w(r.mbAdv),
+          w(r.mbRet), w(r.critic.output()), consts, w(r.actor.dOut()), w(r.critic.dOut()), grad(l.logStd.offset()),
+          io.at(r.scalars), io.at(r.stats));
       backward(r.actor, n);
       backward(r.critic, n);
-      runner.launch("grad_clip_prepare", Launch.oneBlock(Launch.THREADS), r.size, w(r.grad), consts,
-          io.at(r.stats), io.at(r.scalars), io.at(r.metrics));
-      runner.launch("adam_step", Launch.elementwise(r.size), r.size, io.at(r.params), io.at(r.m), io.at(r.v),
-          w(r.grad), io.at(r.scalars), consts, l.logStd.offset());
+      kernels.gradClipPrepare(r.size, w(r.grad), consts, io.at(r.stats), io.at(r.scalars), io.at(r.metrics));
+      kernels.adamStep(r.size, io.at(r.params), io.at(r.m), io.at(r.v), w(r.grad), io.at(r.scalars), consts,
+          l.logStd.offset());
     }
 
     /** Layers between two hidden ones (H x H) are the ones worth a GEMM. */
@@ -367,15 +361,14 @@ public final class CudaBackend implements UpdateBackend {
     }
 
     private void linear(DevicePtr x, ParamLayout.Layer layer, DevicePtr y, int n, boolean blas) {
-      int in = layer.in(), out = layer.out(), act = layer.act().code();
+      int in = layer.in(), out = layer.out();
       DevicePtr wt = param(layer.weight().offset()), b = param(layer.bias().offset());
       if (blas) {
         // row-major y[n,out] = x[n,in] W^T is column-major y^T = W x^T: op(A) = (W^T)^T with A = W as [in, out]
         runner.sgemm(true, false, out, n, in, 1f, wt, in, x, in, 0f, y, out);
-        runner.launch("bias_activation", Launch.elementwise((long) n * out), y, b, n, out, act);
+        kernels.biasActivation(y, b, n, out, layer.act());
       } else {
-        long lanes = (long) (n + KernelAbi.LINEAR_ROWS - 1) / KernelAbi.LINEAR_ROWS * out;
-        runner.launch("linear_forward", Launch.elementwise(lanes), x, wt, b, y, n, in, out, act);
+        kernels.linearForward(x, wt, b, y, n, in, out, layer.act());
       }
     }
 
@@ -385,9 +378,9 @@ public final class CudaBackend implements UpdateBackend {
       if (blas) {
         // dW[out,in] = dy^T x, column-major dW^T = x^T dy
         runner.sgemm(false, true, in, out, n, 1f, x, in, dy, out, 0f, dw, in);
-        runner.launch("bias_grad", Launch.elementwise(out), dy, db, n, out);
+        kernels.biasGrad(dy, db, n, out);
       } else {
-        runner.launch("linear_backward_params", Launch.elementwise((long) out * (in + 1)), dy, x, dw, db, n, in, out);
+        kernels.linearBackwardParams(dy, x, dw, db, n, in, out);
       }
     }
 
@@ -398,9 +391,9 @@ public final class CudaBackend implements UpdateBackend {
       if (blas) {
         // dx[n,in] = dy[n,out] W[out,in], column-major dx^T = W^T dy^T
         runner.sgemm(false, false, in, n, out, 1f, wt, in, dy, out, 0f, w(r.prod), in);
-        runner.launch("relu_mask", Launch.elementwise((long) n * in), w(r.prod), x, x, n * in);
+        kernels.reluMask(w(r.prod), x, x, n * in);
       } else {
-        runner.launch("linear_backward_input", Launch.elementwise((long) n * in), dy, wt, x, x, n, in, out);
+        kernels.linearBackwardInput(dy, wt, x, x, n, in, out);
       }
     }
   }
