@@ -109,11 +109,18 @@ public final class CpuBackend implements UpdateBackend {
   }
 
   /**
+   * Seed of the minibatch shuffle, mixed with Adam's step count so that each update draws new orders
+   * while a rerun (or another backend) draws the same ones. Any fixed value would do; changing it
+   * changes every shuffled run's numbers.
+   */
+  private static final long SHUFFLE_SEED = 0x5DEECE66DL;
+
+  /**
    * The seeded source of the minibatch shuffle (null when not shuffling); each epoch shuffles the
    * previous epoch's order further with {@link #shuffle}. Public so the CUDA backend draws the same orders.
    */
   public static SplittableRandom shuffler(Hyperparameters hp, long adamStep) {
-    return hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adamStep) : null;
+    return hp.shuffleMinibatches() ? new SplittableRandom(SHUFFLE_SEED ^ adamStep) : null;
   }
 
   public static void shuffle(int[] a, int n, SplittableRandom r) {
