@@ -62,6 +62,42 @@ struct Layout {
   int size;
 };
 
+// struct Layout for H hidden units as ParamLayout.of(h) lays it out, for host-side drivers (the
+// Java host passes its own).
+static inline Layout edgeppo_layout(int h) {
+  Layout L = {};
+  int off = 0;
+  L.h = h;
+  L.a0w = off;
+  off += h * 5;
+  L.a0b = off;
+  off += h;
+  L.a2w = off;
+  off += h * h;
+  L.a2b = off;
+  off += h;
+  L.a4w = off;
+  off += 2 * h;
+  L.a4b = off;
+  off += 2;
+  L.log_std = off;
+  off += 2;
+  L.c0w = off;
+  off += h * 5;
+  L.c0b = off;
+  off += h;
+  L.c2w = off;
+  off += h * h;
+  L.c2b = off;
+  off += h;
+  L.c4w = off;
+  off += 1 * h;
+  L.c4b = off;
+  off += 1;
+  L.size = off;
+  return L;
+}
+
 // One update's constants (KernelAbi.PpoConsts).
 struct PpoConsts {
   double beta1;

@@ -42,14 +42,7 @@ static void launch(const char* name, int grid, int block, A... a) {
 int main() {
   // the online shape (H 64, minibatches of 32) with a tail: T 40 gives slices of 32 and 8 rows
   const int H = 64, T = 40, MB = 32, BLOCK = 64, FUSED_BLOCK = 256;
-  Layout L{};
-  int off = 0;
-  auto take = [&](int n) { int o = off; off += n; return o; };
-  L.h = H;
-  L.a0w = take(H * STATE_DIM); L.a0b = take(H); L.a2w = take(H * H); L.a2b = take(H);
-  L.a4w = take(ACTION_DIM * H); L.a4b = take(ACTION_DIM); L.log_std = take(ACTION_DIM);
-  L.c0w = take(H * STATE_DIM); L.c0b = take(H); L.c2w = take(H * H); L.c2b = take(H);
-  L.c4w = take(H); L.c4b = take(1); L.size = off;
+  const Layout L = edgeppo_layout(H);
   PpoConsts c{};
   c.beta1 = 0.9; c.beta2 = 0.999;
   c.gamma = 0.99f; c.gamma_lambda = 0.99f * 0.95f;

@@ -217,6 +217,21 @@ final class KernelAbi {
       s.append('\n');
     }
     s.append("  int size;\n};\n\n");
+    s.append("// struct Layout for H hidden units as ParamLayout.of(h) lays it out, for host-side drivers (the\n");
+    s.append("// Java host passes its own).\n");
+    s.append("static inline Layout edgeppo_layout(int h) {\n  Layout L = {};\n  int off = 0;\n  L.h = h;\n");
+    List<ParamLayout.Tensor> at2 = ParamLayout.of(2).tensors(), at3 = ParamLayout.of(3).tensors();
+    for (int i = 0; i < at2.size(); i++) {
+      var size = new java.util.StringJoiner(" * ");
+      for (int d = 0; d < at2.get(i).shape().length; d++) {
+        int a = at2.get(i).shape()[d], b = at3.get(i).shape()[d];
+        if (a == 2 && b == 3) size.add("h");
+        else if (a == b) size.add(Integer.toString(a));
+        else throw new IllegalStateException(at2.get(i).name() + ": a dimension that is neither H nor fixed");
+      }
+      s.append("  L.").append(fieldName(at2.get(i))).append(" = off;\n  off += ").append(size).append(";\n");
+    }
+    s.append("  L.size = off;\n  return L;\n}\n\n");
     s.append("// One update's constants (KernelAbi.PpoConsts).\n");
     s.append("struct PpoConsts {\n");
     for (RecordComponent c : PpoConsts.class.getRecordComponents())

@@ -81,5 +81,9 @@ class KernelAbiTest {
     assertEquals("a0w", KernelAbi.fieldName(l.tensor("actor.0.weight")));
     assertEquals("c4b", KernelAbi.fieldName(l.tensor("critic.4.bias")));
     assertEquals("log_std", KernelAbi.fieldName(l.logStd));
+    String h = KernelAbi.header();
+    assertTrue(h.contains("  L.a2w = off;\n  off += h * h;\n"), h);
+    assertTrue(h.contains("  L.a4w = off;\n  off += 2 * h;\n"), h);
+    assertTrue(h.contains("  L.c4b = off;\n  off += 1;\n"), h);
   }
 }
