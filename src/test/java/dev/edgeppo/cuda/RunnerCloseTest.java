@@ -56,7 +56,7 @@ class RunnerCloseTest {
     r.allocate(8);
     r.close();
     r.close();
-    assertThrows(IllegalStateException.class, () -> r.launch("linear_forward", new Launch(1, 1, 0)));
+    assertThrows(IllegalStateException.class, () -> r.launch("linear_forward", new Launch(1, 1, 0), new KernelArgs()));
   }
 
   @Test
