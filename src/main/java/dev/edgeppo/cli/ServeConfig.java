@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.StateEncoder;
+import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,10 +27,7 @@ import java.util.Map;
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
-                   String logFormat, String logLevel, Hyperparameters hp, Observe observe) {
-  /** The pod observer's keys (SPEC §3, §5). */
-  record Observe(Path procRoot, Duration period, Duration window) {}
-
+                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe) {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -93,7 +91,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         observe(src));
   }
 
-  private static Observe observe(Sources src) {
+  private static ObserveSettings observe(Sources src) {
     Duration period = src.secondsIn("observe_period_seconds", 0.001, 3600);
     Duration window = src.secondsIn("observe_window_seconds", 0.001, 24 * 3600);
     if (window.compareTo(period) < 0) {
@@ -102,7 +100,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     }
     String root = src.string("proc_root");
     if (root.isBlank()) throw src.bad("proc_root", root, "a directory");
-    return new Observe(Path.of(root), period, window);
+    return new ObserveSettings(Path.of(root), period, window);
   }
 
   private static Map<String, JsonNode> readFile(Path file) throws IOException {
