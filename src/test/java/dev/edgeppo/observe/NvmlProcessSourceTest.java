@@ -47,6 +47,21 @@ class NvmlProcessSourceTest {
   }
 
   @Test
+  void afterAPauseOnlyTheLastLookBackCounts() {
+    long t0 = System.currentTimeMillis() * 1000;
+    long[] nowMicros = {t0};
+    try (Nvml nvml = StandIn.open("gpu\nprocess 1 1048576\nprocutil 1 50 0 0 0 " + (t0 - 100_000) + "\nprocutil 1 90 0 0 0 "
+        + (t0 + 30_000_000) + "\n")) {
+      NvmlProcessSource src = new NvmlProcessSource(nvml, () -> java.time.Instant.ofEpochMilli(nowMicros[0] / 1000),
+          Duration.ofSeconds(1));
+      assertEquals(50.0, src.read(0).smPercent().get(1), 1e-12);
+      // 40 s later (no reading meanwhile): the sample of 30 s after the first reading is older than one look-back.
+      nowMicros[0] = t0 + 40_000_000;
+      assertNull(src.read(0).smPercent().get(1));
+    }
+  }
+
+  @Test
   void missingPerProcessUtilizationIsASignalMissing() {
     try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1048576\nfail nvmlDeviceGetProcessUtilization 3\n")) {
       NvmlProcessSource src = new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(2));
