@@ -47,17 +47,19 @@ class NvmlProcessSourceTest {
   }
 
   @Test
-  void afterAPauseOnlyTheLastLookBackCounts() {
+  void afterAPauseOnlyTheLastLookBackCounts() throws Exception {
     long t0 = System.currentTimeMillis() * 1000;
     long[] nowMicros = {t0};
-    try (Nvml nvml = StandIn.open("gpu\nprocess 1 1048576\nprocutil 1 50 0 0 0 " + (t0 - 100_000) + "\nprocutil 1 90 0 0 0 "
-        + (t0 + 30_000_000) + "\n")) {
+    try (Nvml nvml = StandIn.open("gpu\nprocess 1 1048576\nprocutil 1 50 0 0 0 " + (t0 - 100_000) + "\n")) {
       NvmlProcessSource src = new NvmlProcessSource(nvml, () -> java.time.Instant.ofEpochMilli(nowMicros[0] / 1000),
           Duration.ofSeconds(1));
       assertEquals(50.0, src.read(0).smPercent().get(1), 1e-12);
-      // 40 s later (no reading meanwhile): the sample of 30 s after the first reading is older than one look-back.
+      // Nobody watched this GPU for 40 s; the driver kept a sample of 5 s after the last reading.
+      java.nio.file.Files.writeString(StandIn.script("gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n"), 
+          "gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n");
+      StandIn.reload();
       nowMicros[0] = t0 + 40_000_000;
-      assertNull(src.read(0).smPercent().get(1));
+      assertNull(src.read(0).smPercent().get(1), "35 s old: older than one look-back");
     }
   }
 
