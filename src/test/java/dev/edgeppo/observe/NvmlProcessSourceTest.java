@@ -55,8 +55,7 @@ class NvmlProcessSourceTest {
           Duration.ofSeconds(1));
       assertEquals(50.0, src.read(0).smPercent().get(1), 1e-12);
       // Nobody watched this GPU for 40 s; the driver kept a sample of 5 s after the last reading.
-      java.nio.file.Files.writeString(StandIn.script("gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n"), 
-          "gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n");
+      StandIn.script("gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n");
       StandIn.reload();
       nowMicros[0] = t0 + 40_000_000;
       assertNull(src.read(0).smPercent().get(1), "35 s old: older than one look-back");
