@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** The options {@code simulate} and {@code simulate pendulum} share (a picocli mixin): backend, hyperparameters, output. */
 final class LearnerOptions {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
 
   @Option(names = "--backend", defaultValue = "cpu", description = "update backend: cpu | cuda | cuda-host | auto (default: ${DEFAULT-VALUE})")
   String backend;

@@ -1,7 +1,7 @@
 package dev.edgeppo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.sim.Plot;
 import dev.edgeppo.sim.Suite;
@@ -65,7 +65,7 @@ final class SimulateCommand implements Callable<Integer> {
     ScenarioNames() { super(UsageModel.names()); }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   @Override
   public Integer call() throws IOException, InterruptedException {
@@ -82,7 +82,7 @@ final class SimulateCommand implements Callable<Integer> {
     bar.finish();
     if (learner.plot != null) plot(learner.plot, result);
     PrintWriter out = spec.commandLine().getOut();
-    if (learner.json) out.println(JSON.writeValueAsString(Suite.toJson(result, JSON)));
+    if (learner.json) out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Suite.toJson(result, JSON)));
     else {
       printTable(out, result);
       if (learner.plot != null) out.println("plot: " + learner.plot);

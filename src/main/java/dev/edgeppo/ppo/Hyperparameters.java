@@ -58,7 +58,7 @@ public record Hyperparameters(
   public static final double LOG_STD_MIN = Math.log(0.01);
   public static final double LOG_STD_MAX = 0.0;
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
 
   public static final String SEED = "seed";
   public static final String EDGE = "edge";

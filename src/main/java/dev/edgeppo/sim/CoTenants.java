@@ -1,5 +1,7 @@
 package dev.edgeppo.sim;
 
+import dev.edgeppo.random.Noise;
+
 /**
  * Processes on the GPU that the agent did not place (another scheduler's pods, a node daemon): they load
  * the GPU, hold memory and count as pods, and the agent can only see them through telemetry. Their

@@ -72,8 +72,6 @@ public final class PpoPolicy implements AllocationPolicy {
   @Override
   public String name() { return name; }
 
-  public AgentCore core() { return core; }
-
   @Override
   public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
     Allocation a = core.allocate(new AllocateRequest(pod.requestCores(), pod.requestMemoryMb(), pod.name(), null));
