@@ -34,10 +34,13 @@ class SuiteCriteriaTest {
     assertTrue(withHeadroom >= 8, "the suite must give PPO something to find: " + withHeadroom + " cells with headroom");
   }
 
-  /** The same check fails the seed's values: a fresh seed agent grants 55 % of cores whatever the ask, starving trace pods. */
+  /**
+   * The same check fails the seed's values: exploring with std 0.3 around a mean that grants 55 % of the
+   * cores whatever the ask costs far more than 0.10 a pod while it learns.
+   */
   @Test
   void theSeedsValuesFailIt() throws Exception {
     Suite.Result r = run(Hyperparameters.defaults(), List.of(UsageModel.CLASSES), List.of(64), 300);
-    assertTrue(Suite.failures(r).stream().anyMatch(f -> f.startsWith("classes/trace/seed 1: untrained")), Suite.failures(r).toString());
+    assertTrue(Suite.failures(r).stream().anyMatch(f -> f.startsWith("classes/trace/seed 1: train-mode mean")), Suite.failures(r).toString());
   }
 }
