@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan
+.PHONY: build test bench run native kernels bindings wrapper clean tsan manifests image image-smoke
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -48,7 +48,16 @@ build: $(WRAPPER_PROPS) native kernels
 tsan:
 	$(MAKE) -C native/cuda-host tsan
 
-test: $(WRAPPER_PROPS) native kernels tsan
+# deploy/*.yaml against Kubernetes' published schemas, offline (npm's kubernetes-models, pinned by the
+# committed package-lock.json; installed from the npm registry when the lock changes).
+MANIFEST_TOOL := tools/manifests
+$(MANIFEST_TOOL)/node_modules/.package-lock.json: $(MANIFEST_TOOL)/package.json $(MANIFEST_TOOL)/package-lock.json
+	cd $(MANIFEST_TOOL) && npm ci --no-audit --no-fund --loglevel=error
+
+manifests: $(MANIFEST_TOOL)/node_modules/.package-lock.json
+	cd $(MANIFEST_TOOL) && node check.mjs ../../deploy
+
+test: $(WRAPPER_PROPS) native kernels tsan manifests
 	./mvnw -B test
 
 bench: build

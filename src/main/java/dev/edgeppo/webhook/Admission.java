@@ -26,7 +26,8 @@ import java.util.logging.Logger;
  *
  * <p>Failure policy: when the node or its agent cannot be reached in time, or the agent's answer is
  * unusable, the pod gets its ask as its limits (never nothing, never a rejection), and the response says so
- * in a warning and in the annotation {@value #DECIDED_BY}.
+ * in a warning and in the annotation {@value #DECIDED_BY}. A dry run gets the ask too, and asks no agent
+ * (the configuration's {@code sideEffects: NoneOnDryRun}).
  */
 public final class Admission {
   private static final Logger LOG = Logger.getLogger(Admission.class.getName());
@@ -106,7 +107,10 @@ public final class Admission {
     int cores = ask.get().cores();
     long memory = ask.get().memoryMb();
     ArrayNode patch = JSON.createArrayNode();
-    try {
+    if (request.path("dryRun").asBoolean(false)) {
+      // sideEffects: NoneOnDryRun: a dry run shows the patch's shape with the ask, and no agent allocates.
+      annotate(patch, DECIDED_BY, "ask");
+    } else try {
       String host = nodes.address(pin.get());
       AgentClient.Grant g = agent.allocate(host, ask.get(), podRef, pod.getMetadata().getUid());
       // The agent never grants above the ask (SPEC §1); kept so here whatever it answers.

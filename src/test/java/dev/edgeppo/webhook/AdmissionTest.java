@@ -232,6 +232,16 @@ class AdmissionTest {
   }
 
   @Test
+  void aDryRunGetsTheAskAndAsksNoAgent() {
+    ObjectNode review = Reviews.podCreate(Reviews.ask(60, 4096), Reviews.spec("\"nodeName\": \"edge-a\""));
+    ((ObjectNode) review.get("request")).put("dryRun", true);
+    JsonNode pod = patched(review, admission.review(review));
+    assertEquals("60", env(pod, 0).get("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"));
+    assertEquals("ask", pod.path("metadata").path("annotations").path("gpu.edgeppo.dev/decided-by").asText());
+    assertEquals(0, agentA.seen.size());
+  }
+
+  @Test
   void absentAgentGivesTheAsk() {
     ObjectNode review = Reviews.podCreate(Reviews.ask(60, 4096), Reviews.spec("\"nodeName\": \"edge-gone\""));
     assertGetsItsAsk(admission.review(review), review);
