@@ -69,6 +69,16 @@ bench: build
 run: build
 	bin/edgeppo simulate --feedbacks 20000 --plot target/simulate.png
 
+# The agent's OCI image, without a daemon (tools/image/build.sh says what is in it), and its smoke test
+# with podman. Both as root; the packages they need are installed here, not by CI's default set-up.
+image: build
+	bash tools/setup.sh --image
+	nice tools/image/build.sh
+	nice tools/image/smoke.sh
+
+image-smoke:
+	nice tools/image/smoke.sh
+
 clean:
 	-./mvnw -B -q clean
 	$(MAKE) -C native clean

@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         SimulateCommand.class,
         GpuDiagCommand.class,
         WebhookCommand.class,
+        SchedulingGapCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
