@@ -9,7 +9,7 @@ import java.util.List;
  * Finds the address of a pinned pod's node from its Node object through the API server: by name for
  * {@code spec.nodeName}, by the {@code kubernetes.io/hostname} label otherwise (exactly one node must carry
  * it). The address is the node's InternalIP, else its ExternalIP, else its Hostname: the agent listens on
- * the node's own address (hostPort, deploy/daemonset.yaml).
+ * the node's own address (hostPort, deploy/30-daemonset.yaml).
  */
 public final class NodeDirectory {
   private final KubernetesClient client;
