@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.k8s.LimitEnv;
+import dev.edgeppo.k8s.ShareLimits;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 /**
  * The webhook's decision for one AdmissionReview v1 (SPEC §5): a pod created pinned to a node
  * ({@link NodePin}) that asks for a GPU share ({@link GpuAsk}) gets the limits of that node's agent as
- * environment variables ({@link LimitEnv}) in every app container, through a JSONPatch; every other object
+ * environment variables ({@link ShareLimits}) in every app container, through a JSONPatch; every other object
  * is allowed untouched, left to DRA. The webhook never denies.
  *
  * <p>Failure policy: when the node or its agent cannot be reached in time, or the agent's answer is
@@ -39,8 +39,6 @@ public final class Admission {
   public static final String DECIDED_BY = GpuAsk.PREFIX + "decided-by";
   public static final String ALLOCATION_ID = GpuAsk.PREFIX + "allocation-id";
   public static final String GPU_UUID = GpuAsk.PREFIX + "gpu-uuid";
-  /** A pinned container sees the one GPU it is given as device 0. */
-  static final int CONTAINER_DEVICE = 0;
 
   private final NodeDirectory nodes;
   private final AgentClient agent;
@@ -126,7 +124,7 @@ public final class Admission {
       warn(response, "edgeppo: no decision from the node's agent (" + e.getMessage() + "); the pod gets its ask");
       LOG.log(Level.WARNING, "pod " + podRef + ": no decision from the agent, the pod gets its ask: " + e.getMessage());
     }
-    Map<String, String> env = LimitEnv.of(cores, memory, CONTAINER_DEVICE);
+    Map<String, String> env = ShareLimits.env(cores, memory);
     List<Container> containers = pod.getSpec().getContainers();
     for (int i = 0; i < containers.size(); i++) setEnv(patch, i, containers.get(i).getEnv(), env);
     response.put("patchType", "JSONPatch");

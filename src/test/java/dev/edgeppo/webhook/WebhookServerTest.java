@@ -49,7 +49,7 @@ class WebhookServerTest {
     X509Certificate served = TestTls.write(cert, key, TestTls.KeyForm.RSA_PKCS1, 1);
     try (StubAgent agent = new StubAgent("127.0.0.1", 0).grants("alloc-7", 35, 3000, 0, "GPU-1234")) {
       client.nodes().resource(new NodeBuilder().withNewMetadata().withName("edge-1").endMetadata()
-          .withNewStatus().addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
+          .withNewStatus().addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).createOr(io.fabric8.kubernetes.client.dsl.NonDeletingOperation::update);
       Admission admission = new Admission(new NodeDirectory(client), new AgentClient(agent.port(), null, Duration.ofSeconds(2)));
       try (WebhookServer server = WebhookServer.start(new InetSocketAddress("127.0.0.1", 0), new ReloadingKeyManager(cert, key), admission)) {
         HttpClient https = trusting(served);
