@@ -45,7 +45,10 @@ fi
 APP=$OUT/app/opt/edgeppo
 rm -rf "$OUT/app" && mkdir -p "$APP/lib" "$APP/bin" "$APP/nvml-debian"
 cp target/edgeppo.jar "$APP/lib/"
-find target/lib -name '*.jar' ! -name 'xchart-*' -exec cp {} "$APP/lib/" \;
+# Exactly the jars of the jar's manifest Class-Path (target/lib may hold stale ones from older builds).
+unzip -p target/edgeppo.jar META-INF/MANIFEST.MF | tr -d '\r' \
+  | awk '/^Class-Path:/ {cp = substr($0, 13); f = 1; next} f && /^ / {cp = cp substr($0, 2); next} {f = 0} END {print cp}' \
+  | tr ' ' '\n' | grep -v '^lib/xchart-' | grep . | while read -r jar; do cp "target/$jar" "$APP/lib/"; done
 classpath=$(find "$APP/lib" -name '*.jar' ! -name edgeppo.jar | sort | tr '\n' ':')
 echo "image: jdeps (the modules the agent's jars use)"
 modules=$("$JAVA_HOME/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 25 \
@@ -64,7 +67,7 @@ exec /opt/edgeppo/jre/bin/java --enable-native-access=ALL-UNNAMED --add-modules 
 LAUNCHER
 chmod 755 "$APP/bin/edgeppo"
 # Debian's NVML, from its package (non-free, added by tools/setup.sh).
-(cd "$OUT" && rm -f libnvidia-ml1_*.deb && apt-get download -q libnvidia-ml1 >/dev/null)
+(cd "$OUT" && rm -f libnvidia-ml1_*.deb && apt-get download -q -o APT::Sandbox::User=root libnvidia-ml1 >/dev/null)
 rm -rf "$OUT/nvml-deb" && dpkg-deb -x "$OUT"/libnvidia-ml1_*.deb "$OUT/nvml-deb"
 cp "$(find "$OUT/nvml-deb" -name 'libnvidia-ml.so.*' -type f | head -1)" "$APP/nvml-debian/libnvidia-ml.so.1"
 tar -C "$OUT/app" -cf "$OUT/app.tar" .
