@@ -39,7 +39,7 @@ class AgentServerTest {
 
   static TestAgent agent() throws Exception {
     return new TestAgent(PpoLearner.fresh(HP, new CpuBackend(), 1), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withSeed(2).withMaxMemoryMb(32768L), Durability.NONE, null);
+        AgentOptions.defaults().with(b -> b.seed(2).maxMemoryMb(32768L)), Durability.NONE, null);
   }
 
   @Test
@@ -83,7 +83,7 @@ class AgentServerTest {
     p.setTensor("actor.4.bias", new float[] {(float) Math.log(0.56 / 0.44), (float) Math.log(0.08 / 0.92)});
     PpoLearner l = new PpoLearner(HP, new CpuBackend(), p, new AdamState(p.layout()), 0);
     try (TestAgent a = new TestAgent(l, FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withMode(Mode.INFER).withMaxMemoryMb(32768L), Durability.NONE, null)) {
+        AgentOptions.defaults().with(b -> b.mode(Mode.INFER).maxMemoryMb(32768L)), Durability.NONE, null)) {
       JsonNode al = a.allocate(80, 4000);
       float[] s = new float[5];
       for (int i = 0; i < 5; i++) s[i] = (float) al.get("state").get(i).asDouble();
@@ -108,7 +108,8 @@ class AgentServerTest {
         Arguments.of("/allocate", "{\"cores\":80.5,\"memory\":4000}", "cores must be an integer"),
         Arguments.of("/allocate", "{\"cores\":true,\"memory\":4000}", "cores must be an integer"),
         Arguments.of("/allocate", "{\"cores\":[80],\"memory\":4000}", "cores must be an integer"),
-        Arguments.of("/allocate", "{\"cores\":99999999999,\"memory\":4000}", "cores must be an integer"),
+        Arguments.of("/allocate", "{\"cores\":99999999999,\"memory\":4000}", "cores is out of range: 99999999999"),
+        Arguments.of("/allocate", "{\"cores\":80,\"memory\":99999999999999999999}", "memory is out of range"),
         Arguments.of("/allocate", "{\"cores\":0,\"memory\":4000}", "cores must be in 1..100"),
         Arguments.of("/allocate", "{\"cores\":101,\"memory\":4000}", "cores must be in 1..100"),
         Arguments.of("/allocate", "{\"cores\":-5,\"memory\":4000}", "cores must be in 1..100"),
@@ -154,6 +155,17 @@ class AgentServerTest {
       assertEquals(0, a.core.buffered());
       // The allocation the bad feedback named is still answerable.
       assertEquals(1, a.feedback(id, 30, true, 2).get("buffered").asInt());
+    }
+  }
+
+  /** An integer where a boolean belongs is named as what it is, not as "an integer out of range". */
+  @Test
+  void aNumberForABooleanSaysTrueOrFalse() throws Exception {
+    try (TestAgent a = agent()) {
+      String id = a.allocate(50, 1000).get("allocation_id").asText();
+      HttpResponse<String> r = a.post("/feedback", "{\"allocation_id\":\"" + id + "\",\"actual_usage\":50,\"qos_met\":1,\"pods\":1}");
+      assertEquals(400, r.statusCode());
+      assertEquals("qos_met must be true or false, got an integer", TestAgent.json(r).get("error").asText());
     }
   }
 
@@ -263,7 +275,7 @@ class AgentServerTest {
     final List<Long> trainedThrough = java.util.Collections.synchronizedList(new ArrayList<>());
     public void append(Experience e) { seen.add(e); }
     public void sync(long seq) {}
-    public void updated(PpoLearner l, long through, UpdateMetrics m) { trainedThrough.add(through); }
+    public void updated(PpoLearner.Snapshot l, long through, UpdateMetrics m) { trainedThrough.add(through); }
   }
 
   @Test
@@ -271,7 +283,7 @@ class AgentServerTest {
     Recorder rec = new Recorder();
     int threads = 8, perThread = 60;
     try (TestAgent a = new TestAgent(PpoLearner.fresh(HP, new CpuBackend(), 1), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withSeed(5), rec, null)) {
+        AgentOptions.defaults().with(b -> b.seed(5)), rec, null)) {
       Set<String> ids = ConcurrentHashMap.newKeySet();
       ExecutorService ex = Executors.newFixedThreadPool(threads);
       List<Future<?>> fs = new ArrayList<>();
