@@ -60,7 +60,7 @@ public final class WebhookCommand implements Callable<Integer> {
     if (tlsCert == null || tlsKey == null) throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key are required");
     if (agentTimeoutMs < 100 || agentTimeoutMs > 10_000) throw new IllegalArgumentException("--agent-timeout-ms must be 100..10000");
     LogSetup.configure("text", "info");
-    String token = agentTokenFile == null ? null : ServeCommand.readToken(agentTokenFile);
+    String token = agentTokenFile == null ? null : ServeAccess.readToken(agentTokenFile, msg -> java.util.logging.Logger.getLogger(WebhookCommand.class.getName()).warning(msg));
     ReloadingKeyManager keys = new ReloadingKeyManager(tlsCert, tlsKey);
     KubernetesClient kube = kubernetes(kubeconfig, Duration.ofMillis(agentTimeoutMs));
     Admission admission = new Admission(new NodeDirectory(kube), new AgentClient(agentPort, token, Duration.ofMillis(agentTimeoutMs)));
