@@ -110,8 +110,8 @@ final class SchedulingGapCommand implements Callable<Integer> {
     int n = eval.size();
     double fluidAsk = Math.min(100 / (askCores / n), SimNode.TOTAL_MIB / (askMem / n));
     double fluidGrant = Math.min(100 / (grantCores / n), SimNode.TOTAL_MIB / (grantMem / n));
-    double admittedAsk = admitted(eval, p -> new long[] {p.requestCores(), p.requestMemoryMb()});
-    double admittedGrant = admitted(eval, p -> new long[] {grants.get(p.index()).cores(), grants.get(p.index()).memoryMb()});
+    double admittedAsk = admitted(eval, offered, p -> new long[] {p.requestCores(), p.requestMemoryMb()});
+    double admittedGrant = admitted(eval, offered, p -> new long[] {grants.get(p.index()).cores(), grants.get(p.index()).memoryMb()});
 
     ObjectNode out = JSON.createObjectNode();
     out.put("workload", workload).put("seed", seed).put("feedbacks", feedbacks).put("eval_pods", n).put("offered", offered);
@@ -123,7 +123,7 @@ final class SchedulingGapCommand implements Callable<Integer> {
   }
 
   /** Share of {@code pods} a one-GPU scheduler admits with arrivals {@code offered} times denser, booking {@code book}. */
-  private double admitted(List<SimPod> pods, java.util.function.Function<SimPod, long[]> book) {
+  static double admitted(List<SimPod> pods, double offered, java.util.function.Function<SimPod, long[]> book) {
     long t0 = pods.getFirst().arrivalS();
     record Held(double end, long cores, long mem) {}
     PriorityQueue<Held> held = new PriorityQueue<>((a, b) -> Double.compare(a.end(), b.end()));
