@@ -119,7 +119,9 @@ public final class Admission {
       if (g.gpuUuid() != null) annotate(patch, GPU_UUID, g.gpuUuid());
       LOG.info(() -> "pod " + podRef + " on " + pin.get().value() + ": agent granted " + g.cores() + "% "
           + g.memoryMb() + " MB of " + ask.get().cores() + "% " + ask.get().memoryMb() + " MB (" + g.allocationId() + ")");
-    } catch (NodeDirectory.LookupException | AgentClient.AgentException | io.fabric8.kubernetes.client.KubernetesClientException e) {
+    } catch (RuntimeException e) {
+      // Whatever went wrong (no node, no agent, the API server or the client failing in a way not foreseen):
+      // the failure policy is the ask, never an unanswered review.
       annotate(patch, DECIDED_BY, "ask");
       warn(response, "edgeppo: no decision from the node's agent (" + e.getMessage() + "); the pod gets its ask");
       LOG.log(Level.WARNING, "pod " + podRef + ": no decision from the agent, the pod gets its ask: " + e.getMessage());

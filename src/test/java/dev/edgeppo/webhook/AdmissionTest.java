@@ -44,6 +44,7 @@ class AdmissionTest {
     node("edge-a", "edge-a", "127.0.0.1");
     node("edge-b-4f2k", "edge-b", "127.0.0.2");
     node("edge-gone", "edge-gone", "127.0.0.3");   // nothing listens there
+    node("edge-odd", "edge-odd", "not a host");     // an address no URI can hold
   }
 
   @BeforeEach
@@ -245,6 +246,12 @@ class AdmissionTest {
   @Test
   void absentAgentGivesTheAsk() {
     ObjectNode review = Reviews.podCreate(Reviews.ask(60, 4096), Reviews.spec("\"nodeName\": \"edge-gone\""));
+    assertGetsItsAsk(admission.review(review), review);
+  }
+
+  @Test
+  void anUnforeseenFailureGivesTheAskToo() {
+    ObjectNode review = Reviews.podCreate(Reviews.ask(60, 4096), Reviews.spec("\"nodeName\": \"edge-odd\""));
     assertGetsItsAsk(admission.review(review), review);
   }
 
