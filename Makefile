@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header
+.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -52,7 +52,16 @@ build: $(WRAPPER_PROPS) native kernels
 tsan:
 	$(MAKE) -C native/cuda-host tsan
 
-test: $(WRAPPER_PROPS) native kernels tsan
+# deploy/*.yaml against Kubernetes' published schemas, offline (npm's kubernetes-models, pinned by the
+# committed package-lock.json; installed from the npm registry when the lock changes).
+MANIFEST_TOOL := tools/manifests
+$(MANIFEST_TOOL)/node_modules/.package-lock.json: $(MANIFEST_TOOL)/package.json $(MANIFEST_TOOL)/package-lock.json
+	cd $(MANIFEST_TOOL) && npm ci --no-audit --no-fund --loglevel=error
+
+manifests: $(MANIFEST_TOOL)/node_modules/.package-lock.json
+	cd $(MANIFEST_TOOL) && node check.mjs ../../deploy
+
+test: $(WRAPPER_PROPS) native kernels tsan manifests
 	./mvnw -B test
 
 bench: build
@@ -63,6 +72,16 @@ bench: build
 
 run: build
 	bin/edgeppo simulate --seeds 1 --checkpoints 1000,3000 --eval-feedbacks 1000 --plot target/simulate.png
+
+# The agent's OCI image, without a daemon (tools/image/build.sh says what is in it), and its smoke test
+# with podman. Both as root; the packages they need are installed here, not by CI's default set-up.
+image: build
+	bash tools/setup.sh --image
+	nice tools/image/build.sh
+	nice tools/image/smoke.sh
+
+image-smoke:
+	nice tools/image/smoke.sh
 
 clean:
 	-./mvnw -B -q clean

@@ -4,7 +4,17 @@
 # - Debian's non-free component, for NVML: libnvidia-ml-dev (nvml.h, to build the stand-in library)
 #   and libnvidia-ml1 (the real library, tested for its "Driver Not Loaded" answer without a driver)
 # - wrk, the load generator of the HTTP benchmark
+# - Node.js and npm when missing (`make test` validates deploy/ with npm's kubernetes-models)
+# With --image, also what `make image` needs (buildah, podman, runc, skopeo, debootstrap, uidmap);
+# `make image` runs `tools/setup.sh --image` itself, so CI's default set-up stays small.
 set -euo pipefail
+IMAGE=0
+for arg in "$@"; do
+  case "$arg" in
+    --image) IMAGE=1 ;;
+    *) echo "setup: unknown option $arg (known: --image)" >&2; exit 2 ;;
+  esac
+done
 cd "$(dirname "$0")/.."
 
 tools/find-jdk25.sh >/dev/null
@@ -18,7 +28,10 @@ command -v nvcc >/dev/null || echo "setup: nvcc not found: the CUDA fatbin will 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
-for pkg in libnvidia-ml-dev libnvidia-ml1 wrk; do
+pkgs=(libnvidia-ml-dev libnvidia-ml1 wrk)
+command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
+[ "$IMAGE" -eq 0 ] || pkgs+=(buildah podman runc skopeo debootstrap uidmap)
+for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

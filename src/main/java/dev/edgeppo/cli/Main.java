@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         SimulateCommand.class,
         GpuDiagCommand.class,
+        WebhookCommand.class,
+        SchedulingGapCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
