@@ -87,7 +87,8 @@ final class SchedulingGapCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (feedbacks < 1 || evalFeedbacks < 1) throw new IllegalArgumentException("--feedbacks and --eval-feedbacks must be >= 1");
     if (!(offered >= 1)) throw new IllegalArgumentException("--offered must be >= 1, got " + offered);
-    Hyperparameters hyper = SimulateCommand.hyperparameters(SimulateCommand.SIMULATE_DEFAULTS, null, Map.of());
+    // serve's defaults, as simulate learns with them.
+    Hyperparameters hyper = Hyperparameters.serving();
     int total = feedbacks + evalFeedbacks;
     List<SimPod> pods = switch (workload) {
       case "synthetic" -> ArrivalProcess.synthetic(total, seed, concurrency);
@@ -95,8 +96,8 @@ final class SchedulingGapCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException("--workload must be synthetic or trace, got '" + workload + "'");
     };
     Map<Integer, AllocationPolicy.Grant> grants = new HashMap<>();
-    try (PpoLearner learner = PpoLearner.fresh(hyper, Backends.choose("cpu").backend(), seed)) {
-      SimulationRunner.run(pods, feedbacks, node -> new Recording(new PpoPolicy(learner, node, seed), grants), n -> {});
+    try (PpoLearner learner = dev.edgeppo.agent.Agent.learner(hyper, Backends.choose("cpu").backend(), seed, null)) {
+      SimulationRunner.run(pods, feedbacks, node -> new Recording(PpoPolicy.training(learner, node, seed), grants), n -> {});
     }
     List<SimPod> eval = pods.subList(feedbacks, pods.size());
     double askCores = 0, askMem = 0, grantCores = 0, grantMem = 0;
