@@ -59,6 +59,7 @@ public final class AgentCore implements AutoCloseable {
   private final AtomicLong failedUpdates = new AtomicLong();
   private volatile Consumer<UpdateMetrics> updateObserver = m -> {};
   private volatile Consumer<Throwable> failureObserver = t -> {};
+  private volatile boolean closing;
 
   /** What the id map holds: a pending allocation, or the small mark of one answered (kept until the TTL for 409s). */
   private sealed interface Entry permits Pending, Answered {
@@ -316,9 +317,22 @@ public final class AgentCore implements AutoCloseable {
   /** Called on the trainer when an update throws; its batch is dropped. */
   public void onUpdateFailure(Consumer<Throwable> observer) { this.failureObserver = Objects.requireNonNull(observer); }
 
+  /**
+   * Runs {@code task} on the trainer ahead of every update queued after it (the start-up JIT warm-up);
+   * with inline training, right here. A long task should stop once {@link #closing()} is true.
+   */
+  public void onTrainer(Runnable task) {
+    if (trainer == null) task.run();
+    else trainer.execute(task);
+  }
+
+  /** True once {@link #close()} began. */
+  public boolean closing() { return closing; }
+
   /** Lets a running update finish (up to the timeout), then stops the trainer. */
   @Override
   public void close() {
+    closing = true;
     if (trainer == null) return;
     trainer.shutdown();
     try {

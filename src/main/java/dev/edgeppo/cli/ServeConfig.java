@@ -26,7 +26,7 @@ import java.util.Map;
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
-                   String logFormat, String logLevel, Hyperparameters hp) {
+                   String logFormat, String logLevel, int warmupMaxUpdates, Hyperparameters hp) {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -48,6 +48,8 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("seed", "0", "seeds the fresh policy and action sampling");
     key("log_format", "text", "text or json (one object a line)");
     key("log_level", "info", "debug, info, warn or error");
+    key("warmup_max_updates", Integer.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_MAX_UPDATES),
+        "train mode: at start, updates at most on a throwaway learner until the JIT has compiled the update (0: none)");
   }
 
   private static void key(String k, String def, String help) { AGENT_KEYS.put(k, new String[] {def, help}); }
@@ -83,7 +85,8 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", 513, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
         Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
-        src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp);
+        src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"),
+        (int) src.longIn("warmup_max_updates", 0, 1_000_000), hp);
   }
 
   private static Map<String, JsonNode> readFile(Path file) throws IOException {

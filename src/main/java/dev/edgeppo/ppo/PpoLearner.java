@@ -14,6 +14,7 @@ public final class PpoLearner implements AutoCloseable {
   private final AdamState adam;
   private volatile Policy policy;
   private volatile UpdateMetrics lastMetrics;
+  private volatile long lastUpdateNanos = -1;
   private long updates;
 
   public PpoLearner(Hyperparameters hp, UpdateBackend backend, PolicyParams params, AdamState adam, long updates) {
@@ -36,12 +37,17 @@ public final class PpoLearner implements AutoCloseable {
   }
 
   public synchronized UpdateMetrics update(RolloutBatch batch) {
+    long t0 = System.nanoTime();
     UpdateMetrics m = backend.update(params, adam, batch, hp);
     updates++;
     lastMetrics = m;
     policy = new Policy(params, updates);
+    lastUpdateNanos = System.nanoTime() - t0;
     return m;
   }
+
+  /** Wall time of the last update (the backend's work and the swap of the serving policy), ns; -1 before one ran. */
+  public long lastUpdateNanos() { return lastUpdateNanos; }
 
   public Policy policy() { return policy; }
   public UpdateMetrics lastMetrics() { return lastMetrics; }

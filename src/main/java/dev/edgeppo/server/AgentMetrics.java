@@ -22,12 +22,16 @@ import java.util.function.ToDoubleFunction;
 public final class AgentMetrics {
   /** Latency buckets from 50 µs: the agent answers in well under a millisecond. */
   private static final double[] LATENCY_BOUNDS = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
+  /** Update buckets from 100 µs (a warm T 32 update on the CPU: ~0.3 ms) to 10 s (T 2048 interpreted). */
+  private static final double[] UPDATE_BOUNDS = {100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3,
+      250e-3, 500e-3, 1.0, 2.5, 10.0};
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter requests;
   private final Histogram latency;
   private final Histogram reward;
+  private final Histogram updateDuration;
 
   public AgentMetrics(AgentCore core) {
     requests = Counter.builder().name("edgeppo_http_requests_total")
@@ -37,6 +41,9 @@ public final class AgentMetrics {
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     reward = Histogram.builder().name("edgeppo_reward").help("Reward of each feedback (SPEC §1)")
         .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
+    updateDuration = Histogram.builder().name("edgeppo_train_update_duration_seconds")
+        .help("Wall time of each PPO update (the backend's work and the swap of the serving policy)")
+        .classicOnly().classicUpperBounds(UPDATE_BOUNDS).register(registry);
     counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
     counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
     counter("edgeppo_expired_allocations_total", "Allocations dropped without feedback after the TTL", core::expired);
@@ -68,6 +75,9 @@ public final class AgentMetrics {
   }
 
   public void reward(double r) { reward.observe(r); }
+
+  /** One update's wall time (PpoLearner#lastUpdateNanos), observed by the trainer after each update. */
+  public void updateDuration(long nanos) { updateDuration.observe(nanos / 1e9); }
 
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

@@ -142,6 +142,8 @@ final class Router {
     out.put("mode", core.options().mode().name().toLowerCase());
     out.put("hyperparameters", l.hyperparameters());
     out.put("last_update", l.lastMetrics());
+    long ns = l.lastUpdateNanos();
+    out.put("update_ms", ns < 0 ? null : ns / 1e6);
     out.put("training", core.isTraining());
     out.put("buffered", core.buffered());
     out.put("pending", core.pending());
