@@ -104,7 +104,7 @@ public final class AgentRuntime implements AutoCloseable {
       try (UpdateBackend throwaway = Backends.open(learner.backendName())) {
         JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, core::closing);
         // The interpreted Vector API left ~100 MB of garbage; a full collection now lets G1 return the heap it
-        // grew for it (measured: resident memory back from ~330 to ~200 MiB), once, before any real traffic.
+        // grew for it (measured: resident memory back from ~330 to ~130 MiB), once, before any real traffic.
         System.gc();
         log(Level.INFO, "JIT warm-up", Map.of("updates", r.updates(), "settled", r.settled(), "ms", r.millis(),
             "median_update_us", r.lastMedianUs()));
