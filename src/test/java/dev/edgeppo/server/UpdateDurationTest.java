@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
-import dev.edgeppo.agent.FixedTelemetry;
-import dev.edgeppo.ppo.CpuBackend;
 import dev.edgeppo.ppo.Hyperparameters;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -47,10 +45,10 @@ class UpdateDurationTest {
   @Test
   void everyUpdateIsTimedAndTheWarmUpLeavesTheLearnerAlone() throws Exception {
     AgentRuntime.Settings s = new AgentRuntime.Settings("127.0.0.1", 0, null, null, HP,
-        AgentOptions.defaults().withSeed(3).withMaxMemoryMb(32768L), Duration.ofSeconds(10), "test telemetry");
-    try (AgentRuntime rt = AgentRuntime.start(s, FixedTelemetry.seedNode(), new CpuBackend())) {
+        AgentOptions.defaults().with(b -> b.seed(3).maxMemoryMb(32768L)), Duration.ofSeconds(10), "sim", "cpu");
+    try (AgentRuntime rt = AgentRuntime.start(s)) {
       float[] before = rt.core().learner().policy().params().data();
-      rt.warmUpTrainer(25);
+      rt.warmUpTrainer(5);
       CountDownLatch warmedUp = new CountDownLatch(1);
       rt.core().onTrainer(warmedUp::countDown); // queued behind the warm-up on the single trainer
       assertTrue(warmedUp.await(60, TimeUnit.SECONDS));
