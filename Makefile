@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan
+.PHONY: build test bench run native kernels bindings wrapper clean tsan gpu-check
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -56,6 +56,10 @@ bench: build
 	cd benchmarks && ../mvnw -B -q -DskipTests package && \
 	  $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -Dedgeppo.native.dir=$(CURDIR)/native/build \
 	    -jar target/benchmarks.jar $(JMH_ARGS)
+
+# On a machine with an NVIDIA GPU: one JSON report (README "GPU check"); exits 2 with the reason without one.
+gpu-check: build
+	bin/edgeppo gpu-check --out target/gpu-check.json --fixtures src/test/resources/fixtures/ppo
 
 run: build
 	bin/edgeppo simulate --feedbacks 20000 --plot target/simulate.png

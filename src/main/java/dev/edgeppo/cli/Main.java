@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         ServeCommand.class,
         SimulateCommand.class,
         GpuDiagCommand.class,
+        GpuCheckCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

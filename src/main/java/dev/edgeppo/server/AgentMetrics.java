@@ -4,6 +4,7 @@ import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.ppo.UpdateMetrics;
 import dev.edgeppo.telemetry.DcgmField;
 import dev.edgeppo.telemetry.GpuSnapshot;
+import dev.edgeppo.telemetry.SampledTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -73,6 +74,19 @@ public final class AgentMetrics {
           for (int d = 0; d < std.length; d++) cb.call(m == null ? std[d] : m.std()[d], Integer.toString(d));
         }).register(registry);
     telemetryGauges(core.telemetry());
+    if (core.telemetry() instanceof SampledTelemetry st) samplerGauges(st);
+  }
+
+  /** The telemetry sampler: how old the reading /allocate uses is, and what a reading costs. */
+  private void samplerGauges(SampledTelemetry t) {
+    gauge("edgeppo_telemetry_age_seconds", "Age of the GPU reading requests use; refused past edgeppo_telemetry_max_age_seconds",
+        t::ageSeconds);
+    gauge("edgeppo_telemetry_max_age_seconds", "Readings older than this are refused (503)", () -> t.maxAge().toNanos() / 1e9);
+    gauge("edgeppo_telemetry_sample_duration_seconds", "Wall time of the sampler's last reading of every GPU",
+        t::lastSampleSeconds);
+    counter("edgeppo_telemetry_samples_total", "Readings the sampler took", t::samples);
+    counter("edgeppo_telemetry_sample_failures_total", "Readings that failed (the previous one is kept until it ages out)",
+        t::failures);
   }
 
   public void request(String endpoint, int status, long nanos) {

@@ -3,6 +3,7 @@ package dev.edgeppo.server;
 import dev.edgeppo.agent.Agent;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AgentOptions;
+import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.log.Events;
@@ -11,6 +12,7 @@ import dev.edgeppo.ppo.JitWarmup;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.storage.StateFs;
+import dev.edgeppo.telemetry.SampledTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
 import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
@@ -32,9 +34,21 @@ import java.util.logging.Logger;
 public final class AgentRuntime implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AgentRuntime.class.getName());
 
-  /** Everything a runtime needs. {@code telemetry} and {@code backend} are the command line's names. */
+  /**
+   * Everything a runtime needs. {@code telemetry} and {@code backend} are the command line's names; the GPUs are
+   * read every {@code telemetryPeriod} off the request path, and a reading older than {@code telemetryMaxAge}
+   * is refused ({@link SampledTelemetry}).
+   */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
-                         Duration readTimeout, String telemetry, String backend) {}
+                         Duration readTimeout, String telemetry, String backend, Duration telemetryPeriod,
+                         Duration telemetryMaxAge) {
+    /** The sampler's defaults. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, SampledTelemetry.DEFAULT_PERIOD,
+          SampledTelemetry.DEFAULT_MAX_AGE);
+    }
+  }
 
   /** What to close, most recently opened first. */
   private final Deque<Closer> opened;
@@ -58,11 +72,20 @@ public final class AgentRuntime implements AutoCloseable {
     Deque<Closer> opened = new ArrayDeque<>();
     try {
       Backends.Choice backend = Backends.choose(s.backend());
+      if (s.options().mode() == Mode.TRAIN && "cpu".equals(backend.backend().name())
+          && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        backend.backend().close();
+        throw new IllegalStateException("training on the CPU backend needs the JVM option --add-modules jdk.incubator.vector"
+            + " (bin/edgeppo adds it to every command that may train; serve --mode infer runs without it)");
+      }
       Events.log(LOG, Level.INFO, "backend", Map.of("why", backend.why()));
       TelemetryFactory.Opened t = TelemetryFactory.open(s.telemetry());
-      Telemetry telemetry = t.telemetry();
-      opened.push(telemetry::close);
-      Events.log(LOG, Level.INFO, "telemetry", Map.of("why", t.why()));
+      opened.push(t.telemetry()::close);
+      Telemetry telemetry = SampledTelemetry.start(t.telemetry(), s.telemetryPeriod(), s.telemetryMaxAge());
+      opened.pop();
+      opened.push(telemetry::close); // the sampler stops, then closes the source
+      Events.log(LOG, Level.INFO, "telemetry", Map.of("why", t.why(), "period_ms", s.telemetryPeriod().toMillis(),
+          "max_age_ms", s.telemetryMaxAge().toMillis()));
       // On failure Agent.open closes the backend and whatever else it had opened.
       Agent agent = Agent.open(s.stateDir(), fs, s.hp(), backend.backend(), telemetry, s.options());
       opened.push(agent::close);

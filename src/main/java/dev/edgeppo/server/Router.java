@@ -77,7 +77,7 @@ final class Router {
     } catch (DuplicateFeedbackException e) {
       return error(409, e.getMessage(), endpoint);
     } catch (TelemetryException e) {
-      return error(503, "telemetry: " + e.getMessage(), endpoint);
+      return error(503, "telemetry: " + e.getMessage() + "; nothing was changed, send it again", endpoint);
     } catch (StateDirException e) {
       // The log gets the paths; the client gets what failed and why, without them.
       LOG.log(Level.SEVERE, "state dir failed", e);
