@@ -89,12 +89,17 @@ final class GpuCheckCommand implements Callable<Integer> {
       return NO_GPU;
     }
     if (batches.length == 0 || Arrays.stream(batches).anyMatch(b -> b < 1) || benchWarmup < 0 || benchIterations < 1)
-      throw new IllegalArgumentException("--batches want sizes >= 1, --bench-warmup >= 0, --bench-iterations >= 1");
+      return refuse("--batches want sizes >= 1, --bench-warmup >= 0, --bench-iterations >= 1");
     long t0 = System.nanoTime();
     String started = Instant.now().toString();
     PathMatcher glob = FileSystems.getDefault().getPathMatcher("glob:" + cases);
-    List<Path> files = GpuCheck.cases(fixtures).stream().filter(p -> glob.matches(p.getFileName())).toList();
-    if (files.isEmpty()) throw new IllegalArgumentException("no case in " + fixtures + " matches " + cases);
+    List<Path> files;
+    try {
+      files = GpuCheck.cases(fixtures).stream().filter(p -> glob.matches(p.getFileName())).toList();
+    } catch (IOException e) {
+      return refuse(e.getMessage());
+    }
+    if (files.isEmpty()) return refuse("no case in " + fixtures + " matches " + cases);
     List<String> failures = new ArrayList<>();
 
     Device device = device();
@@ -124,6 +129,12 @@ final class GpuCheckCommand implements Callable<Integer> {
     System.err.printf("gpu-check: %s; report in %s (%.0f s)%n", r.passed() ? "every check passed" : failures.size() + " failed: " + failures,
         out, r.durationSeconds());
     return r.passed() ? 0 : FAILED;
+  }
+
+  /** Bad arguments: the reason on stderr, exit 1, nothing written. */
+  private static int refuse(String why) {
+    System.err.println("edgeppo gpu-check: " + why);
+    return FAILED;
   }
 
   private Device device() {

@@ -3,7 +3,6 @@ package dev.edgeppo.server;
 import dev.edgeppo.agent.Agent;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AgentOptions;
-import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.log.Events;
@@ -72,11 +71,10 @@ public final class AgentRuntime implements AutoCloseable {
     Deque<Closer> opened = new ArrayDeque<>();
     try {
       Backends.Choice backend = Backends.choose(s.backend());
-      if (s.options().mode() == Mode.TRAIN && "cpu".equals(backend.backend().name())
-          && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
         backend.backend().close();
-        throw new IllegalStateException("training on the CPU backend needs the JVM option --add-modules jdk.incubator.vector"
-            + " (bin/edgeppo adds it to every command that may train; serve --mode infer runs without it)");
+        throw new IllegalStateException("serve needs the JVM option --add-modules jdk.incubator.vector: the networks, served"
+            + " and trained, run on its Vector API (bin/edgeppo adds it to every command that runs them)");
       }
       Events.log(LOG, Level.INFO, "backend", Map.of("why", backend.why()));
       TelemetryFactory.Opened t = TelemetryFactory.open(s.telemetry());
