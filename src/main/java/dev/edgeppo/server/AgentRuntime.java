@@ -6,6 +6,9 @@ import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.log.Events;
+import dev.edgeppo.observe.ObserveSettings;
+import dev.edgeppo.observe.Observers;
+import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.JitWarmup;
 import dev.edgeppo.ppo.PpoLearner;
@@ -39,12 +42,18 @@ public final class AgentRuntime implements AutoCloseable {
    * is refused ({@link SampledTelemetry}).
    */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
-                         Duration readTimeout, String telemetry, String backend, Duration telemetryPeriod,
-                         Duration telemetryMaxAge) {
-    /** The sampler's defaults. */
+                         Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
+                         Duration telemetryPeriod, Duration telemetryMaxAge) {
+    /** Settings with the pod observer's and the telemetry sampler's defaults (SPEC §3). */
     public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                     Duration readTimeout, String telemetry, String backend) {
-      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, SampledTelemetry.DEFAULT_PERIOD,
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, ObserveSettings.DEFAULTS);
+    }
+
+    /** Settings with the telemetry sampler's defaults. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend, ObserveSettings observe) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, observe, SampledTelemetry.DEFAULT_PERIOD,
           SampledTelemetry.DEFAULT_MAX_AGE);
     }
   }
@@ -97,6 +106,16 @@ public final class AgentRuntime implements AutoCloseable {
             "clip_fraction", m.clipFraction(), "explained_variance", m.explainedVariance(), "grad_norm", m.gradNorm()));
       });
       core.onUpdateFailure(x -> LOG.log(Level.SEVERE, "update or its checkpoint failed", x));
+      // The pod observer (SPEC §5) reports through the core's feedback path, on a thread of its own.
+      // The observer reads NVML itself on its own thread (per-process queries); the sampler serves requests.
+      PodObserver observer = Observers.open(t.telemetry(), t.why(), s.observe(), core.observerSink());
+      core.observeWith(observer);
+      observer.start();
+      opened.push(observer::close);
+      Events.log(LOG, Level.INFO, "pod observer", Map.of("why", observer.unavailableWhy() == null
+          ? "observing pods through NVML and " + s.observe().procRoot() + " every " + s.observe().period().toMillis()
+              + " ms over " + s.observe().window().toMillis() + " ms"
+          : "off: " + observer.unavailableWhy()));
       agent.replay();
       Router router = new Router(core, metrics, s.token(), t.why());
       AgentServer server;
