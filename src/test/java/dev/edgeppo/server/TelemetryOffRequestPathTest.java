@@ -9,6 +9,7 @@ import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Durability;
 import dev.edgeppo.agent.FixedTelemetry;
 import dev.edgeppo.nvml.StandIn;
+import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.CpuBackend;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +53,10 @@ class TelemetryOffRequestPathTest {
     StandIn.script(StandIn.TWO_GPUS);
     // One sample at start, the next in an hour: whatever NVML calls happen meanwhile are the requests'.
     AgentRuntime.Settings s = new AgentRuntime.Settings("127.0.0.1", 0, null, null, Hyperparameters.defaults().withBatchSize(4),
-        AgentOptions.defaults(), Duration.ofSeconds(10), "nvml", "cpu", Duration.ofHours(1), Duration.ofHours(2));
+        AgentOptions.defaults(), Duration.ofSeconds(10), "nvml", "cpu",
+        // No /proc to read: the pod observer, which reads NVML on its own thread, stays off.
+        new ObserveSettings(Path.of("/nonexistent-proc"), Duration.ofSeconds(2), Duration.ofSeconds(60)),
+        Duration.ofHours(1), Duration.ofHours(2));
     try (AgentRuntime rt = AgentRuntime.start(s)) {
       Map<String, Long> before = nvmlCalls();
       assertTrue(before.get("nvmlDeviceGetUtilizationRates") >= 2, "the sampler read both GPUs at start: " + before);
