@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke
+.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke gpu-check
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -69,6 +69,10 @@ bench: build
 	cd benchmarks && ../mvnw -B -q -DskipTests package && \
 	  $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -Dedgeppo.native.dir=$(CURDIR)/native/build \
 	    -jar target/benchmarks.jar $(JMH_ARGS)
+
+# On a machine with an NVIDIA GPU: one JSON report (README "GPU check"); exits 2 with the reason without one.
+gpu-check: build
+	bin/edgeppo gpu-check --out target/gpu-check.json --fixtures src/test/resources/fixtures/ppo
 
 run: build
 	bin/edgeppo simulate --seeds 1 --checkpoints 1000,3000 --eval-feedbacks 1000 --plot target/simulate.png

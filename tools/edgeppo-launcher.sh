@@ -4,6 +4,9 @@ EDGEPPO_HOME="@EDGEPPO_HOME@"
 JDK=$("$EDGEPPO_HOME/tools/find-jdk25.sh") || exit 1
 JAR="$EDGEPPO_HOME/target/edgeppo.jar"
 [ -f "$JAR" ] || { echo "edgeppo: $JAR is missing; run 'make build' in $EDGEPPO_HOME" >&2; exit 1; }
-exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector ${EDGEPPO_JAVA_OPTS:-} \
+# The Vector API only where an update may run (tools/needs-vector-api.sh says why and which commands).
+VECTOR=
+"$EDGEPPO_HOME/tools/needs-vector-api.sh" "$@" && VECTOR="--add-modules jdk.incubator.vector"
+exec "$JDK/bin/java" --enable-native-access=ALL-UNNAMED $VECTOR ${EDGEPPO_JAVA_OPTS:-} \
   -Dedgeppo.native.dir="$EDGEPPO_HOME/native/build" \
   -cp "$JAR:$EDGEPPO_HOME/target/lib/*" dev.edgeppo.cli.Main "$@"

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #define MAX_GPUS 16
 #define MAX_PROCS 64
@@ -235,9 +236,21 @@ static int load_script(void) {
 
 /* ---- the common prologue of every NVML function ---- */
 
+/* EDGEPPO_NVML_STANDIN_DELAY_US: every call takes this long (µs, default 0), as a real driver's ioctls do,
+ * so that the cost of reading NVML on a request path can be measured. Read at each call: tests set it
+ * before the library loads, benchmarks per process. Slept under the lock: NVML serialises calls too. */
+static void call_delay(void) {
+  const char *v = getenv("EDGEPPO_NVML_STANDIN_DELAY_US");
+  long us = v == NULL ? 0 : strtol(v, NULL, 10);
+  if (us <= 0) return;
+  struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+  while (nanosleep(&ts, &ts) != 0) {}
+}
+
 /* Counts the call, applies scripted failures; 0 means go on with the real answer. */
 static int enter(const char *function, int gpu, int have_room) {
   count_call(function);
+  call_delay();
   for (int i = 0; i < nrules; i++) {
     rule_t *r = &rules[i];
     if (strcmp(r->function, function) != 0 || (r->gpu != -1 && r->gpu != gpu)) continue;

@@ -223,6 +223,12 @@ public final class AgentCore implements AutoCloseable {
   public long journalCorruptBytesAtStart() { return durability.journalCorruptBytesAtStart(); }
   public long failedCompactions() { return durability.failedCompactions(); }
 
+  /** Runs {@code task} on the trainer ahead of any update queued after it (the start-up JIT warm-up). */
+  public void onTrainer(Runnable task) { trainer.runFirst(task); }
+
+  /** True once the trainer was told to stop: a long task on it should end. */
+  public boolean stopping() { return trainer.stopping(); }
+
   /** Called on the trainer after each successful update (metrics, logs). */
   public void onUpdate(Consumer<UpdateMetrics> observer) { trainer.onUpdate(observer); }
 

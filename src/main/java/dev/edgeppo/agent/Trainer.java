@@ -135,6 +135,25 @@ final class Trainer {
     }
   }
 
+  /**
+   * Runs {@code task} on the trainer thread ahead of every update queued after it (the start-up JIT warm-up);
+   * inline, right here; once stopping, not at all. A long task polls {@link #stopping()}.
+   */
+  void runFirst(Runnable task) {
+    if (stopping) return;
+    if (thread == null) {
+      task.run();
+      return;
+    }
+    try {
+      thread.execute(task);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // shutting down: nothing to warm any more
+    }
+  }
+
+  boolean stopping() { return stopping; }
+
   long failedUpdates() { return failedUpdates.get(); }
   long failedCheckpoints() { return failedCheckpoints.get(); }
 

@@ -3,10 +3,20 @@ package dev.edgeppo.cli;
 import dev.edgeppo.ppo.AdamState;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.ppo.JitSettling;
+import dev.edgeppo.ppo.JitWarmup;
 import dev.edgeppo.ppo.PolicyParams;
 import dev.edgeppo.ppo.RolloutBatch;
 import dev.edgeppo.ppo.UpdateBackend;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +32,10 @@ final class BenchCommand implements Runnable {
   public void run() { spec.commandLine().usage(System.out); }
 
   @Command(name = "train-step", mixinStandardHelpOptions = true,
-      description = "Median time of one PPO update (GAE + K epochs + Adam) on a random batch.")
+      description = {"Time of one PPO update (GAE + K epochs + Adam) on a random batch, cold and warm:",
+          "cold = each of the first --cold updates of this fresh JVM; warm = the median once the JIT has",
+          "settled (no compilation and a steady median over consecutive windows of updates), not after a",
+          "wall-clock window, so a loaded machine still gives a true warm figure."})
   static final class TrainStep implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "32", description = "experiences per update (default: ${DEFAULT-VALUE})")
     int batch;
@@ -30,66 +43,100 @@ final class BenchCommand implements Runnable {
     int hidden;
     @Option(names = "--backend", defaultValue = "auto", description = "cpu | cuda | cuda-host | auto (default: ${DEFAULT-VALUE})")
     String backend;
-    @Option(names = "--iterations", defaultValue = "0", description = "timed updates (default: about 2 s worth)")
-    int iterations;
-    @Option(names = "--warmup", defaultValue = "0", description = "untimed updates first (default: 2 s worth)")
+    @Option(names = "--cold", defaultValue = "3", description = "first updates of the fresh JVM timed one by one (default: ${DEFAULT-VALUE})")
+    int cold;
+    @Option(names = "--startup-warmup", description = "first run serve's start-up warm-up on a throwaway learner, so the cold updates are what a fresh agent's are")
+    boolean startupWarmup;
+    @Option(names = "--warmup", defaultValue = "0", description = "a fixed number of warm-up updates instead of waiting for the JIT to settle")
     int warmup;
+    @Option(names = "--max-warmup", defaultValue = "20000", description = "bound on the updates spent waiting for the JIT (default: ${DEFAULT-VALUE})")
+    int maxWarmup;
+    @Option(names = "--iterations", defaultValue = "0", description = "timed warm updates (default: about 2 s worth)")
+    int iterations;
     @Option(names = "--json", description = "one JSON line instead of text")
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       if (batch < 1 || hidden < 1) throw new IllegalArgumentException("--batch and --hidden must be >= 1");
+      if (cold < 0 || warmup < 0 || iterations < 0 || maxWarmup < 1)
+        throw new IllegalArgumentException("--cold, --warmup and --iterations must be >= 0, --max-warmup >= 1");
       Hyperparameters hp = Hyperparameters.defaults().withHidden(hidden).withBatchSize(batch);
       Backends.Choice choice = Backends.choose(backend);
       if (!json) System.err.println(choice.why());
+      Map<String, Object> out = new LinkedHashMap<>();
       try (UpdateBackend b = choice.backend()) {
+        out.put("benchmark", "train-step");
+        out.put("backend", b.name());
+        out.put("batch", batch);
+        out.put("hidden", hidden);
+        out.put("epochs", hp.epochs());
+        if (startupWarmup) {
+          try (UpdateBackend throwaway = Backends.open(b.name())) {
+            JitWarmup.Result w = JitWarmup.run(throwaway, hp, JitWarmup.DEFAULT_MAX_UPDATES, () -> false);
+            out.put("startup_warmup", Map.of("updates", w.updates(), "settled", w.settled(), "ms", w.millis()));
+          }
+        }
         PolicyParams p = PolicyParams.initialise(hidden, hp.initialStd(), 1);
         AdamState adam = new AdamState(p.layout());
-        RolloutBatch rb = randomBatch(batch, new SplittableRandom(7));
-        // Warm up by time (the JIT needs thousands of calls), then size the timed run from the warm speed.
-        long warmEnd = System.nanoTime() + 2_000_000_000L;
+        RolloutBatch rb = JitWarmup.syntheticBatch(batch, new SplittableRandom(7));
+        out.put("jvm_uptime_ms", ManagementFactory.getRuntimeMXBean().getUptime());
+        List<Double> coldUs = new ArrayList<>();
+        for (int i = 0; i < cold; i++) coldUs.add(round(time(b, p, adam, rb, hp) / 1e3));
+        out.put("cold_us", coldUs);
+
+        // Warm: until the JIT has settled (or a fixed count when asked), then a timed run.
+        JitSettling settling = new JitSettling();
+        long warmStart = System.nanoTime();
         int warmed = 0;
-        while (warmup > 0 ? warmed < warmup : (System.nanoTime() < warmEnd || warmed < 5)) {
-          b.update(p, adam, rb, hp);
+        while (warmup > 0 ? warmed < warmup : (!settling.settled() && warmed < maxWarmup)) {
+          settling.record(time(b, p, adam, rb, hp));
           warmed++;
         }
-        long t0 = System.nanoTime();
-        b.update(p, adam, rb, hp);
-        long one = Math.max(1, System.nanoTime() - t0);
+        out.put("warmup_updates", warmed);
+        out.put("warmup_settled", warmup > 0 ? null : settling.settled());
+        out.put("warmup_ms", (System.nanoTime() - warmStart) / 1_000_000);
+        long one = Math.max(1, time(b, p, adam, rb, hp));
         int iters = iterations > 0 ? iterations : (int) Math.min(200_000, Math.max(10, 2_000_000_000L / one));
         long[] ns = new long[iters];
-        for (int i = 0; i < iters; i++) {
-          long s = System.nanoTime();
-          b.update(p, adam, rb, hp);
-          ns[i] = System.nanoTime() - s;
-        }
+        for (int i = 0; i < iters; i++) ns[i] = time(b, p, adam, rb, hp);
         Arrays.sort(ns);
-        double med = ns[iters / 2] / 1e3, p10 = ns[iters / 10] / 1e3, p90 = ns[iters * 9 / 10] / 1e3;
-        if (json) {
-          System.out.printf("{\"benchmark\":\"train-step\",\"backend\":\"%s\",\"batch\":%d,\"hidden\":%d,"
-                  + "\"epochs\":%d,\"update_us\":%.1f,\"p10_us\":%.1f,\"p90_us\":%.1f,\"iterations\":%d}%n",
-              b.name(), batch, hidden, hp.epochs(), med, p10, p90, iters);
-        } else {
-          System.out.printf("train-step backend=%s batch=%d hidden=%d: median %.1f us per update (p10 %.1f, p90 %.1f; %d updates)%n",
-              b.name(), batch, hidden, med, p10, p90, iters);
-        }
+        out.put("update_us", round(ns[iters / 2] / 1e3));
+        out.put("p10_us", round(ns[iters / 10] / 1e3));
+        out.put("p90_us", round(ns[iters * 9 / 10] / 1e3));
+        out.put("iterations", iters);
+        out.put("peak_rss_mib", peakRssMib());
+      }
+      if (json) {
+        System.out.println(ServeConfig.JSON.writeValueAsString(out));
+      } else {
+        System.out.printf("train-step backend=%s batch=%d hidden=%d: cold %s us (first updates of this JVM, %s ms after start)%s;"
+                + " warm median %.1f us (p10 %.1f, p90 %.1f; %d updates after %d warm-up updates%s)%n",
+            out.get("backend"), batch, hidden, out.get("cold_us"), out.get("jvm_uptime_ms"),
+            startupWarmup ? " after the start-up warm-up " + out.get("startup_warmup") : "",
+            out.get("update_us"), out.get("p10_us"), out.get("p90_us"), out.get("iterations"), out.get("warmup_updates"),
+            Boolean.FALSE.equals(out.get("warmup_settled")) ? ", JIT not settled: raise --max-warmup" : "");
       }
       return 0;
     }
-  }
 
-  /** A plausible batch: states in [0,1], actions near the middle, rewards in the agent's range. */
-  static RolloutBatch randomBatch(int t, SplittableRandom r) {
-    RolloutBatch b = RolloutBatch.allocate(t);
-    for (int i = 0; i < b.states().length; i++) { b.states()[i] = (float) r.nextDouble(); b.nextStates()[i] = (float) r.nextDouble(); }
-    for (int i = 0; i < b.actions().length; i++) b.actions()[i] = (float) (0.5 + 0.3 * (r.nextDouble() - 0.5));
-    for (int i = 0; i < t; i++) {
-      b.logProbs()[i] = (float) (0.5 + r.nextDouble() - 0.5);
-      b.values()[i] = (float) (r.nextDouble() - 0.5);
-      b.rewards()[i] = (float) (r.nextDouble() * 2 - 0.5);
-      b.dones()[i] = r.nextDouble() < 0.1 ? 1f : 0f;
+    private static long time(UpdateBackend b, PolicyParams p, AdamState adam, RolloutBatch rb, Hyperparameters hp) {
+      long s = System.nanoTime();
+      b.update(p, adam, rb, hp);
+      return System.nanoTime() - s;
     }
-    return b;
+
+    private static double round(double v) { return Math.round(v * 10) / 10.0; }
+
+    /** VmHWM of /proc/self/status: the most resident memory this process had, MiB; null off Linux. */
+    static Long peakRssMib() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+          if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+      } catch (IOException | NumberFormatException e) {
+        // not Linux: no figure
+      }
+      return null;
+    }
   }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "gpu-diag", mixinStandardHelpOptions = true,
     description = "GPU telemetry diagnostics straight from NVML ($EDGEPPO_NVML_LIBRARY or libnvidia-ml.so.1).")
 final class GpuDiagCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = Json.MAPPER.copy()
+  static final ObjectMapper JSON = Json.MAPPER.copy()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   @Spec CommandSpec spec;

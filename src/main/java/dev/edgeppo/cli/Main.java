@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         GpuDiagCommand.class,
         WebhookCommand.class,
         SchedulingGapCommand.class,
+        GpuCheckCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

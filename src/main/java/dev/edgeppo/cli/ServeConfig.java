@@ -29,7 +29,8 @@ import java.util.Map;
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
-                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe) {
+                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, int warmupMaxUpdates,
+                   Duration telemetryPeriod, Duration telemetryMaxAge) {
   static final ObjectMapper JSON = Json.MAPPER;
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -54,6 +55,12 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("proc_root", "/proc", "where the pod observer reads /proc/<pid>/cgroup (the host's: the agent needs hostPID)");
     key("observe_period_seconds", "2", "the pod observer reads each observed pod's GPU processes this often (decimals allowed)");
     key("observe_window_seconds", "60", "an observed pod is judged after this long from its first GPU process, or when its processes are gone");
+    key("telemetry_period_ms", Long.toString(dev.edgeppo.telemetry.SampledTelemetry.DEFAULT_PERIOD.toMillis()),
+        "the GPUs are read this often by a sampler, off the request path");
+    key("telemetry_max_age_ms", Long.toString(dev.edgeppo.telemetry.SampledTelemetry.DEFAULT_MAX_AGE.toMillis()),
+        "a reading older than this is refused: /allocate, /feedback and /readyz answer 503 until a new one");
+    key("warmup_max_updates", Integer.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_MAX_UPDATES),
+        "train mode: at start, updates at most on a throwaway learner until the JIT has compiled the update (0: none)");
   }
 
   private static void key(String k, String def, String help) { AGENT_KEYS.put(k, new String[] {def, help}); }
@@ -91,13 +98,15 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     if (!mode.equals("train") && !mode.equals("infer")) throw src.bad("mode", mode, "train or infer");
     String stateDir = src.string("state_dir"), token = src.string("token_file"), maxMem = src.string("max_memory_mb");
     long ttl = src.longIn("pending_ttl_seconds", 1, 7 * 24 * 3600);
+    long period = src.longIn("telemetry_period_ms", 10, 60_000), maxAge = src.longIn("telemetry_max_age_ms", 20, 600_000);
+    if (maxAge <= period) throw src.bad("telemetry_max_age_ms", Long.toString(maxAge), "more than telemetry_period_ms (" + period + ")");
     return new ServeConfig(src.string("bind"), (int) src.longIn("port", 0, 65535), src.string("telemetry"),
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", dev.edgeppo.ppo.ActionMapping.MIN_MEMORY_MB + 1, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
         Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
-        observe(src));
+        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge));
   }
 
   private static ObserveSettings observe(Sources src) {

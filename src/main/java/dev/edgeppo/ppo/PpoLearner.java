@@ -21,6 +21,7 @@ public final class PpoLearner implements AutoCloseable {
   /** The newest experiences already trained on, kept for replay when replay_size > 0 (oldest batch first). */
   private final java.util.ArrayDeque<RolloutBatch> replay = new java.util.ArrayDeque<>();
   private int replayed;
+  private volatile long lastUpdateNanos = -1;
 
   public PpoLearner(Hyperparameters hp, UpdateBackend backend, PolicyParams params, AdamState adam, long updates) {
     this.hp = Objects.requireNonNull(hp);
@@ -49,14 +50,19 @@ public final class PpoLearner implements AutoCloseable {
    */
   public UpdateMetrics update(RolloutBatch batch) {
     synchronized (updating) { // one update at a time; readers never take this lock
+      long t0 = System.nanoTime();
       RolloutBatch input = hp.replaySize() == 0 ? batch : withReplay(batch);
       UpdateMetrics m = backend.update(params, adam, input, hp);
       if (hp.replaySize() > 0) keep(batch);
       lastMetrics = m;
       publish(published.updates() + 1);
+      lastUpdateNanos = System.nanoTime() - t0;
       return m;
     }
   }
+
+  /** Wall time of the last update (the backend's work and publishing its result), ns; -1 before one ran. */
+  public long lastUpdateNanos() { return lastUpdateNanos; }
 
   private void publish(long updates) {
     published = new Snapshot(params.copy(), adam.copy(), updates);

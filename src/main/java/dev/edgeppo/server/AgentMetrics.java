@@ -7,6 +7,7 @@ import dev.edgeppo.observe.SkipReason;
 import dev.edgeppo.ppo.UpdateMetrics;
 import dev.edgeppo.telemetry.DcgmField;
 import dev.edgeppo.telemetry.GpuSnapshot;
+import dev.edgeppo.telemetry.SampledTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
@@ -25,12 +26,16 @@ import java.util.function.ToDoubleFunction;
 public final class AgentMetrics {
   /** Latency buckets from 50 µs: the agent answers in well under a millisecond. */
   private static final double[] LATENCY_BOUNDS = {50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 2e-3, 5e-3, 10e-3, 25e-3, 100e-3, 1.0};
+  /** Update buckets from 100 µs (a warm T 32 update on the CPU: ~0.3 ms) to 10 s (T 2048 interpreted). */
+  private static final double[] UPDATE_BOUNDS = {100e-6, 250e-6, 500e-6, 1e-3, 2.5e-3, 5e-3, 10e-3, 25e-3, 50e-3, 100e-3,
+      250e-3, 500e-3, 1.0, 2.5, 10.0};
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final Counter requests;
   private final Histogram latency;
   private final Histogram reward;
+  private final Histogram updateDuration;
   private final Counter feedbacks;
 
   public AgentMetrics(AgentCore core) {
@@ -41,6 +46,9 @@ public final class AgentMetrics {
         .classicOnly().classicUpperBounds(LATENCY_BOUNDS).register(registry);
     reward = Histogram.builder().name("edgeppo_reward").help("Reward of each feedback (SPEC §1)")
         .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
+    updateDuration = Histogram.builder().name("edgeppo_train_update_duration_seconds")
+        .help("Wall time of each PPO update (the backend's work and the swap of the serving policy)")
+        .classicOnly().classicUpperBounds(UPDATE_BOUNDS).register(registry);
     counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
     counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
     counter("edgeppo_checkpoint_failures_total", "Checkpoints that could not be written after an update; the journal keeps their experiences",
@@ -78,6 +86,19 @@ public final class AgentMetrics {
       feedbacks.labelValues(a.source() == AllocationTable.Source.OBSERVED ? "observed" : "http").inc();
     });
     observerMetrics(core);
+    if (core.telemetry() instanceof SampledTelemetry st) samplerGauges(st);
+  }
+
+  /** The telemetry sampler: how old the reading /allocate uses is, and what a reading costs. */
+  private void samplerGauges(SampledTelemetry t) {
+    gauge("edgeppo_telemetry_age_seconds", "Age of the GPU reading requests use; refused past edgeppo_telemetry_max_age_seconds",
+        t::ageSeconds);
+    gauge("edgeppo_telemetry_max_age_seconds", "Readings older than this are refused (503)", () -> t.maxAge().toNanos() / 1e9);
+    gauge("edgeppo_telemetry_sample_duration_seconds", "Wall time of the sampler's last reading of every GPU",
+        t::lastSampleSeconds);
+    counter("edgeppo_telemetry_samples_total", "Readings the sampler took", t::samples);
+    counter("edgeppo_telemetry_sample_failures_total", "Readings that failed (the previous one is kept until it ages out)",
+        t::failures);
   }
 
   public void request(String endpoint, int status, long nanos) {
@@ -103,6 +124,9 @@ public final class AgentMetrics {
           for (SkipReason r : SkipReason.values()) cb.call(o == null ? 0 : o.skippedTotal(r), r.label());
         }).register(registry);
   }
+
+  /** One update's wall time (PpoLearner#lastUpdateNanos), observed by the trainer after each update. */
+  public void updateDuration(long nanos) { updateDuration.observe(nanos / 1e9); }
 
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);

@@ -10,7 +10,11 @@ import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.Observers;
 import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.ppo.JitWarmup;
+import dev.edgeppo.ppo.PpoLearner;
+import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.storage.StateFs;
+import dev.edgeppo.telemetry.SampledTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
 import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
@@ -32,13 +36,25 @@ import java.util.logging.Logger;
 public final class AgentRuntime implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AgentRuntime.class.getName());
 
-  /** Everything a runtime needs. {@code telemetry} and {@code backend} are the command line's names. */
+  /**
+   * Everything a runtime needs. {@code telemetry} and {@code backend} are the command line's names; the GPUs are
+   * read every {@code telemetryPeriod} off the request path, and a reading older than {@code telemetryMaxAge}
+   * is refused ({@link SampledTelemetry}).
+   */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
-                         Duration readTimeout, String telemetry, String backend, ObserveSettings observe) {
-    /** Settings with the pod observer's defaults (SPEC §3). */
+                         Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
+                         Duration telemetryPeriod, Duration telemetryMaxAge) {
+    /** Settings with the pod observer's and the telemetry sampler's defaults (SPEC §3). */
     public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                     Duration readTimeout, String telemetry, String backend) {
       this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, ObserveSettings.DEFAULTS);
+    }
+
+    /** Settings with the telemetry sampler's defaults. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend, ObserveSettings observe) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, observe, SampledTelemetry.DEFAULT_PERIOD,
+          SampledTelemetry.DEFAULT_MAX_AGE);
     }
   }
 
@@ -64,21 +80,35 @@ public final class AgentRuntime implements AutoCloseable {
     Deque<Closer> opened = new ArrayDeque<>();
     try {
       Backends.Choice backend = Backends.choose(s.backend());
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+        backend.backend().close();
+        throw new IllegalStateException("serve needs the JVM option --add-modules jdk.incubator.vector: the networks, served"
+            + " and trained, run on its Vector API (bin/edgeppo adds it to every command that runs them)");
+      }
       Events.log(LOG, Level.INFO, "backend", Map.of("why", backend.why()));
       TelemetryFactory.Opened t = TelemetryFactory.open(s.telemetry());
-      Telemetry telemetry = t.telemetry();
-      opened.push(telemetry::close);
-      Events.log(LOG, Level.INFO, "telemetry", Map.of("why", t.why()));
+      opened.push(t.telemetry()::close);
+      Telemetry telemetry = SampledTelemetry.start(t.telemetry(), s.telemetryPeriod(), s.telemetryMaxAge());
+      opened.pop();
+      opened.push(telemetry::close); // the sampler stops, then closes the source
+      Events.log(LOG, Level.INFO, "telemetry", Map.of("why", t.why(), "period_ms", s.telemetryPeriod().toMillis(),
+          "max_age_ms", s.telemetryMaxAge().toMillis()));
       // On failure Agent.open closes the backend and whatever else it had opened.
       Agent agent = Agent.open(s.stateDir(), fs, s.hp(), backend.backend(), telemetry, s.options());
       opened.push(agent::close);
       AgentCore core = agent.core();
-      core.onUpdate(m -> Events.log(LOG, Level.INFO, "update", Map.of("updates", core.updates(), "policy_loss", m.policyLoss(),
-          "value_loss", m.valueLoss(), "entropy", m.entropy(), "approx_kl", m.approxKl(), "clip_fraction", m.clipFraction(),
-          "explained_variance", m.explainedVariance(), "grad_norm", m.gradNorm())));
+      AgentMetrics metrics = new AgentMetrics(core);
+      core.onUpdate(m -> {
+        long ns = core.learner().lastUpdateNanos();
+        metrics.updateDuration(ns);
+        Events.log(LOG, Level.INFO, "update", Map.of("updates", core.updates(), "update_ms", ns / 1e6,
+            "policy_loss", m.policyLoss(), "value_loss", m.valueLoss(), "entropy", m.entropy(), "approx_kl", m.approxKl(),
+            "clip_fraction", m.clipFraction(), "explained_variance", m.explainedVariance(), "grad_norm", m.gradNorm()));
+      });
       core.onUpdateFailure(x -> LOG.log(Level.SEVERE, "update or its checkpoint failed", x));
       // The pod observer (SPEC §5) reports through the core's feedback path, on a thread of its own.
-      PodObserver observer = Observers.open(telemetry, t.why(), s.observe(), core.observerSink());
+      // The observer reads NVML itself on its own thread (per-process queries); the sampler serves requests.
+      PodObserver observer = Observers.open(t.telemetry(), t.why(), s.observe(), core.observerSink());
       core.observeWith(observer);
       observer.start();
       opened.push(observer::close);
@@ -87,7 +117,6 @@ public final class AgentRuntime implements AutoCloseable {
               + " ms over " + s.observe().window().toMillis() + " ms"
           : "off: " + observer.unavailableWhy()));
       agent.replay();
-      AgentMetrics metrics = new AgentMetrics(core);
       Router router = new Router(core, metrics, s.token(), t.why());
       AgentServer server;
       try {
@@ -123,6 +152,29 @@ public final class AgentRuntime implements AutoCloseable {
         failure.addSuppressed(e);
       }
     }
+  }
+
+  /**
+   * Queues the JIT warm-up ({@link JitWarmup}) on the trainer, ahead of any update, so that this fresh JVM's
+   * first real updates run compiled code. On the CPU backend only: cuda-host is a correctness emulation, and
+   * the CUDA backend's host side (a launch and two copies) was not measured cold for want of a GPU.
+   */
+  public void warmUpTrainer(int maxUpdates) {
+    AgentCore core = agent.core();
+    PpoLearner learner = core.learner();
+    if (maxUpdates <= 0 || !"cpu".equals(learner.backendName())) return;
+    core.onTrainer(() -> {
+      try (UpdateBackend throwaway = Backends.open(learner.backendName())) {
+        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, core::stopping);
+        // The interpreted Vector API left ~100 MB of garbage; a full collection now lets G1 return the heap it
+        // grew for it (measured: resident memory back from ~330 to ~130 MiB), once, before real traffic.
+        System.gc();
+        Events.log(LOG, Level.INFO, "JIT warm-up", Map.of("updates", r.updates(), "settled", r.settled(), "ms", r.millis(),
+            "median_update_us", r.lastMedianUs()));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "JIT warm-up failed; the first updates will run cold", e);
+      }
+    });
   }
 
   public int port() { return server.port(); }

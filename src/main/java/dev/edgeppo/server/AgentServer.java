@@ -405,6 +405,8 @@ public final class AgentServer implements AutoCloseable {
           head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
       resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+      // Every 503 of the router is temporary (telemetry stale or failing, state dir unwritable): say when to retry.
+      if (r.status() == 503) resp.headers().setInt(HttpHeaderNames.RETRY_AFTER, 1);
       if (!keepAlive) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       else if (http10) resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(resp).addListener((ChannelFutureListener) f -> {

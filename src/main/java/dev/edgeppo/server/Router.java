@@ -81,7 +81,7 @@ final class Router {
     } catch (DuplicateFeedbackException e) {
       return error(409, e.getMessage(), endpoint);
     } catch (TelemetryException e) {
-      return error(503, "telemetry: " + e.getMessage(), endpoint);
+      return error(503, "telemetry: " + e.getMessage() + "; nothing was changed, send it again", endpoint);
     } catch (StateDirException e) {
       // The log gets the paths; the client gets what failed and why, without them.
       LOG.log(Level.SEVERE, "state dir failed", e);
@@ -203,6 +203,8 @@ final class Router {
     out.put("mode", core.options().mode().name().toLowerCase());
     out.put("hyperparameters", l.hyperparameters());
     out.put("last_update", l.lastMetrics());
+    long ns = l.lastUpdateNanos();
+    out.put("update_ms", ns < 0 ? null : ns / 1e6);
     out.put("training", core.isTraining());
     out.put("buffered", core.buffered());
     out.put("pending", core.pending());

@@ -83,8 +83,7 @@ public final class NvmlTelemetry implements Telemetry {
     }
     put(g, DcgmField.CLOCK_THROTTLE_REASONS.metric(), r.throttleReasons());
     if (r.mig() != null) g.put(DcgmField.MIG_MODE.metric(), r.mig().enabled() ? 1.0 : 0.0);
-    // No DCGM field counts compute processes; SPEC §1 state[4] is built from it.
-    put(g, "edgeppo_gpu_compute_processes", r.processCount());
+    // Compute processes have no DCGM field: they are GpuSnapshot#processes, exported as edgeppo_gpu_processes.
     return g;
   }
 

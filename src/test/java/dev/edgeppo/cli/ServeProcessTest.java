@@ -40,7 +40,9 @@ class ServeProcessTest {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
         "-cp", System.getProperty("java.class.path"), "dev.edgeppo.cli.Main", "serve", "--port", "0",
-        "--telemetry", "sim", "--backend", "cpu", "--state-dir", stateDir.toString(), "--log-format", "json"));
+        "--telemetry", "sim", "--backend", "cpu", "--state-dir", stateDir.toString(), "--log-format", "json",
+        // Updates run as batches fill, not behind the start-up JIT warm-up: the kill must find checkpoints.
+        "--warmup-max-updates", "0"));
     cmd.addAll(List.of(extra));
     Path log = Files.createTempFile(dir, "serve", ".log");
     Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();

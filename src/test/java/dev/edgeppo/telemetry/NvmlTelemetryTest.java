@@ -45,8 +45,7 @@ class NvmlTelemetryTest {
           Map.entry("DCGM_FI_DEV_MEM_CLOCK", 6251.0), Map.entry("DCGM_FI_DEV_VIDEO_CLOCK", 1650.0),
           Map.entry("DCGM_FI_DEV_ECC_SBE_VOL_TOTAL", 3.0), Map.entry("DCGM_FI_DEV_ECC_DBE_VOL_TOTAL", 1.0),
           Map.entry("DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", 10.0), Map.entry("DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", 2.0),
-          Map.entry("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", 36.0), Map.entry("DCGM_FI_DEV_MIG_MODE", 1.0),
-          Map.entry("edgeppo_gpu_compute_processes", 2.0)), a2.extra());
+          Map.entry("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", 36.0), Map.entry("DCGM_FI_DEV_MIG_MODE", 1.0)), a2.extra());
 
       GpuSnapshot t4 = gpus.get(1);
       assertNull(t4.temperatureC());
