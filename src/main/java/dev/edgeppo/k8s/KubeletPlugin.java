@@ -32,9 +32,10 @@ public final class KubeletPlugin implements AutoCloseable {
   /**
    * @param slotsPerGpu 0: one shared device per GPU (consumable capacity); K > 0: K slot devices per GPU
    * @param stateDir    where the claim map lives (the agent's state dir)
+   * @param kubeconfig  null: in-cluster configuration
    */
-  public record Settings(Path pluginDir, Path registryDir, Path cdiDir, String nodeName, Path stateDir, int slotsPerGpu,
-                         Duration slicePeriod) {
+  public record Settings(Path pluginDir, Path registryDir, Path cdiDir, String nodeName, Path kubeconfig, Path stateDir,
+                         int slotsPerGpu, Duration slicePeriod) {
     public Settings {
       Objects.requireNonNull(pluginDir, "kubelet plugin dir");
       Objects.requireNonNull(registryDir, "kubelet registry dir");
@@ -70,6 +71,17 @@ public final class KubeletPlugin implements AutoCloseable {
     this.slices = slices;
     this.prepared = prepared;
     this.reconciler = reconciler;
+  }
+
+  /** Starts serving, with an API client from {@code s.kubeconfig()} (or in-cluster). */
+  public static KubeletPlugin start(Settings s, Telemetry telemetry, GrantDecider decider) throws IOException {
+    KubernetesClient client = client(s.kubeconfig());
+    try {
+      return start(s, client, telemetry, decider);
+    } catch (IOException | RuntimeException e) {
+      client.close();
+      throw e;
+    }
   }
 
   /** Starts serving; takes ownership of {@code client} (closed with the plugin). */

@@ -20,10 +20,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class UnixSocketServer implements AutoCloseable {
   /**
-   * grpc-netty sets SO_KEEPALIVE on every accepted channel, an option a unix socket does not have, and netty
-   * warns once per connection. Kept in a field: java.util.logging holds loggers weakly.
+   * grpc-netty sets SO_KEEPALIVE on every channel, an option a unix socket does not have, and netty's
+   * bootstrap package warns once per connection (client and server side). Kept in a field: java.util.logging
+   * holds loggers weakly.
    */
-  private static final java.util.logging.Logger KEEPALIVE_WARNINGS = quiet("io.grpc.netty.shaded.io.netty.bootstrap.AbstractBootstrap");
+  private static final java.util.logging.Logger KEEPALIVE_WARNINGS = quiet("io.grpc.netty.shaded.io.netty.bootstrap");
 
   private static java.util.logging.Logger quiet(String name) {
     java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);

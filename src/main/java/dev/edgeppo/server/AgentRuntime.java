@@ -4,6 +4,8 @@ import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Durability;
 import dev.edgeppo.agent.StateDir;
+import dev.edgeppo.k8s.AgentGrants;
+import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.ppo.UpdateBackend;
@@ -25,20 +27,23 @@ public final class AgentRuntime implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AgentRuntime.class.getName());
 
   /** Everything a runtime needs besides the telemetry and the backend, which the caller opens. */
+  /** @param dra the node's DRA driver, or null to run without it */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
-                         Duration readTimeout, String telemetryWhy) {}
+                         Duration readTimeout, String telemetryWhy, KubeletPlugin.Settings dra) {}
 
   private final AgentCore core;
   private final StateDir stateDir;
   private final AgentServer server;
   private final Thread sweeper;
+  private final KubeletPlugin dra;
   private volatile boolean closed;
 
-  private AgentRuntime(AgentCore core, StateDir stateDir, AgentServer server, Thread sweeper) {
+  private AgentRuntime(AgentCore core, StateDir stateDir, AgentServer server, Thread sweeper, KubeletPlugin dra) {
     this.core = core;
     this.stateDir = stateDir;
     this.server = server;
     this.sweeper = sweeper;
+    this.dra = dra;
   }
 
   public static AgentRuntime start(Settings s, Telemetry telemetry, UpdateBackend backend) throws IOException {
@@ -84,10 +89,24 @@ public final class AgentRuntime implements AutoCloseable {
         // stopping
       }
     });
-    return new AgentRuntime(core, sd, server, sweeper);
+    KubeletPlugin dra = null;
+    if (s.dra() != null) {
+      try {
+        dra = KubeletPlugin.start(s.dra(), telemetry, new AgentGrants(core));
+      } catch (IOException | RuntimeException e) {
+        server.stop(0);
+        sweeper.interrupt();
+        core.close();
+        if (sd != null) sd.close();
+        throw e;
+      }
+    }
+    return new AgentRuntime(core, sd, server, sweeper, dra);
   }
 
   public int port() { return server.port(); }
+  /** The DRA driver, or null when serve runs without one. */
+  public KubeletPlugin dra() { return dra; }
   public AgentCore core() { return core; }
 
   /**
@@ -98,6 +117,8 @@ public final class AgentRuntime implements AutoCloseable {
   public synchronized void close() throws IOException {
     if (closed) return;
     closed = true;
+    // The DRA driver first: its registration socket goes, so the kubelet stops calling a closing agent.
+    if (dra != null) dra.close();
     server.stop(1);
     sweeper.interrupt();
     core.close();

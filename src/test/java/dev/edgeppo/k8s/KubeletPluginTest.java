@@ -55,7 +55,7 @@ class KubeletPluginTest {
 
   KubeletPlugin start() throws Exception {
     return KubeletPlugin.start(new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("plugins_registry"),
-        tmp.resolve("cdi"), MockApi.NODE, tmp.resolve("state"), 0, Duration.ofHours(1)), api.newClient(), telemetry, decider);
+        tmp.resolve("cdi"), MockApi.NODE, null, tmp.resolve("state"), 0, Duration.ofHours(1)), api.newClient(), telemetry, decider);
   }
 
   @Test
