@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #define MAX_GPUS 16
 #define MAX_PROCS 64
@@ -47,8 +48,12 @@ struct nvmlDevice_st {
   int nprocs;
   unsigned int proc_pid[MAX_PROCS];
   unsigned long long proc_mem[MAX_PROCS];
+  int nmps;
+  unsigned int mps_pid[MAX_PROCS];
+  unsigned long long mps_mem[MAX_PROCS];
   int nprocutil;
   nvmlProcessUtilizationSample_t procutil[MAX_PROCS];
+  int procutil_live[MAX_PROCS]; /* 1: timestamp "now": a sample stamped at every query (a running process) */
   unsigned int temp, power_mw, power_limit_mw;
   unsigned int clock[4];
   unsigned long long ecc[2][2]; /* [error type][counter type] */
@@ -69,6 +74,8 @@ static rule_t rules[MAX_RULES];
 #define NCALLED 64
 static struct { char function[TEXT]; long count; } called[NCALLED];
 
+static int load_script(void);
+
 /* ---- test hooks, not part of NVML ---- */
 
 void standin_set_script(const char *path) {
@@ -85,6 +92,15 @@ long standin_calls(const char *function) {
     if (called[i].function[0] && strcmp(called[i].function, function) == 0) n = called[i].count;
   pthread_mutex_unlock(&lock);
   return n;
+}
+
+/* Reads the script again without an init (tests change the scene under a running agent: a process
+ * exits, its memory grows); returns what loading it returned. */
+int standin_reload(void) {
+  pthread_mutex_lock(&lock);
+  int rc = load_script();
+  pthread_mutex_unlock(&lock);
+  return rc;
 }
 
 /* NVML's reference count: nvmlInit_v2 calls not yet matched by nvmlShutdown. */
@@ -173,13 +189,19 @@ static int load_script(void) {
           sscanf(rest, "%u %llu", &g->proc_pid[g->nprocs], &g->proc_mem[g->nprocs]) != 2)
         rc = parse_error(path, line, "want: process PID USED_BYTES");
       else g->nprocs++;
+    } else if (strcmp(key, "mps") == 0) {
+      if (g->nmps == MAX_PROCS || sscanf(rest, "%u %llu", &g->mps_pid[g->nmps], &g->mps_mem[g->nmps]) != 2)
+        rc = parse_error(path, line, "want: mps PID USED_BYTES");
+      else g->nmps++;
     } else if (strcmp(key, "procutil") == 0) {
       nvmlProcessUtilizationSample_t *p = &g->procutil[g->nprocutil];
+      char stamp[TEXT];
       if (g->nprocutil == MAX_PROCS ||
-          sscanf(rest, "%u %u %u %u %u %llu", &p->pid, &p->smUtil, &p->memUtil, &p->encUtil, &p->decUtil,
-                 &p->timeStamp) != 6)
-        rc = parse_error(path, line, "want: procutil PID SM MEM ENC DEC TIMESTAMP_US");
-      else g->nprocutil++;
+          sscanf(rest, "%u %u %u %u %u %127s", &p->pid, &p->smUtil, &p->memUtil, &p->encUtil, &p->decUtil, stamp) != 6)
+        rc = parse_error(path, line, "want: procutil PID SM MEM ENC DEC TIMESTAMP_US|now");
+      else if (strcmp(stamp, "now") == 0) { p->timeStamp = 0; g->procutil_live[g->nprocutil++] = 1; }
+      else if (sscanf(stamp, "%llu", &p->timeStamp) == 1) g->procutil_live[g->nprocutil++] = 0;
+      else rc = parse_error(path, line, "want: procutil PID SM MEM ENC DEC TIMESTAMP_US|now");
     } else if (strcmp(key, "temp") == 0) {
       g->has_temp = sscanf(rest, "%u", &g->temp) == 1;
       if (!g->has_temp) rc = parse_error(path, line, "want: temp CELSIUS");
@@ -383,20 +405,22 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo_v2(nvmlDevice_t device, nvmlMemory_v2_t *me
 
 /* Answers INSUFFICIENT_SIZE with the needed count when the caller's room is too small (or when a
  * `short` rule says processes appeared meanwhile); fills `write(i)` otherwise. */
-#define PROCESS_LIST(fn, device, infoCount, infos, ...)                               \
+#define PROCESS_LIST_OF(fn, device, infoCount, infos, n, ...)                               \
   pthread_mutex_lock(&lock);                                                          \
   if (init_count == 0) RETURN(NVML_ERROR_UNINITIALIZED);                              \
   if (!device || device->index < 0 || device->index >= ngpus || !infoCount)           \
     RETURN(NVML_ERROR_INVALID_ARGUMENT);                                              \
-  int have_room_ = *infoCount >= (unsigned)device->nprocs;                            \
+  int have_room_ = *infoCount >= (unsigned)device->n;                            \
   int rc_ = enter(fn, device->index, have_room_);                                     \
-  if (rc_ == NVML_ERROR_INSUFFICIENT_SIZE) { *infoCount = (unsigned)device->nprocs + 1; RETURN(rc_); } \
+  if (rc_ == NVML_ERROR_INSUFFICIENT_SIZE) { *infoCount = (unsigned)device->n + 1; RETURN(rc_); } \
   if (rc_ != NVML_SUCCESS) RETURN(rc_);                                               \
-  if (!have_room_) { *infoCount = (unsigned)device->nprocs; RETURN(NVML_ERROR_INSUFFICIENT_SIZE); } \
-  if (device->nprocs > 0 && !infos) RETURN(NVML_ERROR_INVALID_ARGUMENT);               \
-  for (int i = 0; i < device->nprocs; i++) { __VA_ARGS__; }                                  \
-  *infoCount = (unsigned)device->nprocs;                                              \
+  if (!have_room_) { *infoCount = (unsigned)device->n; RETURN(NVML_ERROR_INSUFFICIENT_SIZE); } \
+  if (device->n > 0 && !infos) RETURN(NVML_ERROR_INVALID_ARGUMENT);               \
+  for (int i = 0; i < device->n; i++) { __VA_ARGS__; }                                  \
+  *infoCount = (unsigned)device->n;                                              \
   RETURN(NVML_SUCCESS);
+
+#define PROCESS_LIST(fn, device, infoCount, infos, ...) PROCESS_LIST_OF(fn, device, infoCount, infos, nprocs, __VA_ARGS__)
 
 #ifndef STANDIN_OLD
 nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount,
@@ -410,6 +434,14 @@ nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v2(nvmlDevice_t device, unsign
                                                      nvmlProcessInfo_v2_t *infos) {
   PROCESS_LIST("nvmlDeviceGetComputeRunningProcesses_v2", device, infoCount, infos,
                infos[i] = (nvmlProcessInfo_v2_t){.pid = device->proc_pid[i], .usedGpuMemory = device->proc_mem[i],
+                                                 .gpuInstanceId = 0xFFFFFFFF, .computeInstanceId = 0xFFFFFFFF})
+}
+
+/* Clients of an MPS server, listed apart from the compute processes as NVML does. */
+nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount,
+                                                        nvmlProcessInfo_t *infos) {
+  PROCESS_LIST_OF("nvmlDeviceGetMPSComputeRunningProcesses_v3", device, infoCount, infos, nmps,
+                  infos[i] = (nvmlProcessInfo_t){.pid = device->mps_pid[i], .usedGpuMemory = device->mps_mem[i],
                                                  .gpuInstanceId = 0xFFFFFFFF, .computeInstanceId = 0xFFFFFFFF})
 }
 #endif
@@ -426,6 +458,13 @@ nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t device, nvmlProcessUti
                                              unsigned int *processSamplesCount, unsigned long long lastSeenTimeStamp) {
   DEVICE_CALL("nvmlDeviceGetProcessUtilization", device, 1);
   if (!processSamplesCount) RETURN(NVML_ERROR_INVALID_ARGUMENT);
+  /* A live process's sample is stamped with the CPU time of the query, as NVML stamps its samples
+   * (microseconds since the epoch): one sample per process per query, newer than any seen before. */
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  unsigned long long now = (unsigned long long)tv.tv_sec * 1000000ull + (unsigned long long)tv.tv_usec;
+  for (int i = 0; i < device->nprocutil; i++)
+    if (device->procutil_live[i]) device->procutil[i].timeStamp = now;
   unsigned n = 0;
   for (int i = 0; i < device->nprocutil; i++) n += device->procutil[i].timeStamp > lastSeenTimeStamp;
   if (n == 0) RETURN(NVML_ERROR_NOT_FOUND);

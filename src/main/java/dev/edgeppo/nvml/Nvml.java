@@ -29,19 +29,21 @@ public final class Nvml implements AutoCloseable {
   private static final List<String> OPTIONAL = List.of("nvmlSystemGetDriverVersion", "nvmlSystemGetNVMLVersion",
       "nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetUtilizationRates",
       "nvmlDeviceGetMemoryInfo_v2", "nvmlDeviceGetMemoryInfo", "nvmlDeviceGetComputeRunningProcesses_v3",
-      "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses",
+      "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses", ProcessQuery.MPS_SYMBOL,
       "nvmlDeviceGetProcessUtilization", "nvmlDeviceGetTemperature", "nvmlDeviceGetPowerUsage",
       "nvmlDeviceGetEnforcedPowerLimit", "nvmlDeviceGetClockInfo", "nvmlDeviceGetTotalEccErrors",
       "nvmlDeviceGetCurrentClocksThrottleReasons", "nvmlDeviceGetMigMode");
 
   private final Path library;
   private final ProcessQuery processQuery;
+  private final ProcessQuery mpsQuery;
   private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
   private boolean closed;
 
   private Nvml(Path library) {
     this.library = library;
     this.processQuery = ProcessQuery.best();
+    this.mpsQuery = ProcessQuery.mps();
   }
 
   /** The library of $EDGEPPO_NVML_LIBRARY, or the system's libnvidia-ml.so.1. */
@@ -107,8 +109,10 @@ public final class Nvml implements AutoCloseable {
   public GpuReading read(int index) { return guarded(() -> readUnguarded(index)); }
 
   /**
-   * Per-process utilization samples newer than {@code sinceMicros} (0 = all the driver keeps). Empty when
-   * there is none (NVML_ERROR_NOT_FOUND), null when unsupported.
+   * Per-process utilization samples newer than {@code sinceMicros} (0 = all the driver keeps), stamped with
+   * the CPU time in µs since the epoch. Empty when there is none (NVML_ERROR_NOT_FOUND), null when unsupported
+   * (no symbol, NOT_SUPPORTED). NVML leaves out a process that used nothing since then, so a running process
+   * without a sample used no SM.
    */
   public List<ProcessUtilization> processUtilization(int index, long sinceMicros) {
     return guarded(() -> {
@@ -124,8 +128,39 @@ public final class Nvml implements AutoCloseable {
                   nvmlProcessUtilizationSample_st.timeStamp(s)));
         } catch (NvmlException e) {
           if (e.code() == NvmlReturn.NOT_FOUND) return List.of();
+          // A device (or vGPU) without per-process accounting: "no reading", like every optional reading.
+          if (e.code() == NvmlReturn.NOT_SUPPORTED || e.code() == NvmlReturn.FUNCTION_NOT_FOUND) return null;
           throw e;
         }
+      }
+    });
+  }
+
+  /**
+   * The compute processes running on GPU {@code index} with their used memory, through the newest symbol the
+   * library has; null when it cannot list them (no symbol, NOT_SUPPORTED). A process whose memory NVML does not
+   * tell has a null {@code usedGpuMemory}.
+   */
+  public List<GpuReading.ProcessInfo> computeProcesses(int index) {
+    return guarded(() -> {
+      if (processQuery == null) return null;
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment dev = handle(arena, index);
+        return optional(processQuery.symbol(), () -> processQuery.fetch(arena, dev));
+      }
+    });
+  }
+
+  /**
+   * The clients of the MPS server on GPU {@code index} (nvmlDeviceGetMPSComputeRunningProcesses_v3); empty
+   * where no MPS server runs, null when the library cannot list them.
+   */
+  public List<GpuReading.ProcessInfo> mpsProcesses(int index) {
+    return guarded(() -> {
+      if (mpsQuery == null) return null;
+      try (Arena arena = Arena.ofConfined()) {
+        MemorySegment dev = handle(arena, index);
+        return optional(mpsQuery.symbol(), () -> mpsQuery.fetch(arena, dev));
       }
     });
   }

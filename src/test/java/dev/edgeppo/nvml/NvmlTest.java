@@ -278,6 +278,60 @@ class NvmlTest {
     }
   }
 
+  @Test
+  void liveSamplesAreStampedAtEachQueryAndNewerThanTheLastSeen() {
+    try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1048576\nprocutil 4242 61 7 0 0 now\n")) {
+      long before = System.currentTimeMillis() * 1000;
+      List<ProcessUtilization> first = nvml.processUtilization(0, before - 1);
+      assertEquals(1, first.size());
+      ProcessUtilization s = first.getFirst();
+      assertEquals(4242, s.pid());
+      assertEquals(61, s.smUtil());
+      assertTrue(s.timestampMicros() >= before, "stamped with the query's CPU time in µs");
+      // Asking since the newest stamp seen gets nothing new until time moves on.
+      assertEquals(List.of(), nvml.processUtilization(0, s.timestampMicros() + 10_000_000L));
+    }
+  }
+
+  @Test
+  void processUtilizationNotSupportedIsNoReading() {
+    try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1048576\nfail nvmlDeviceGetProcessUtilization 3\n")) {
+      assertNull(nvml.processUtilization(0, 0));
+    }
+    try (Nvml nvml = StandIn.open("gpu\nfail nvmlDeviceGetProcessUtilization 15\n")) {
+      NvmlException e = assertThrows(NvmlException.class, () -> nvml.processUtilization(0, 0));
+      assertEquals(NvmlReturn.GPU_IS_LOST, e.code(), "other failures stay errors");
+    }
+  }
+
+  @Test
+  void computeAndMpsProcessesWithTheirMemory() {
+    try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1073741824\nprocess 7 18446744073709551615\n"
+        + "mps 5151 268435456\nmps 5252 536870912\ngpu\n")) {
+      assertEquals(List.of(new GpuReading.ProcessInfo(4242, 1073741824L), new GpuReading.ProcessInfo(7, null)),
+          nvml.computeProcesses(0));
+      assertEquals(List.of(new GpuReading.ProcessInfo(5151, 268435456L), new GpuReading.ProcessInfo(5252, 536870912L)),
+          nvml.mpsProcesses(0));
+      assertEquals(List.of(), nvml.computeProcesses(1));
+      assertEquals(List.of(), nvml.mpsProcesses(1), "no MPS server: no clients");
+      assertTrue(StandIn.calls("nvmlDeviceGetMPSComputeRunningProcesses_v3") >= 1);
+    }
+  }
+
+  @Test
+  void aReloadedScriptChangesTheSceneWithoutAnInit() throws Exception {
+    try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1048576\n")) {
+      java.nio.file.Path file = StandIn.script("gpu\nprocess 4242 2097152\nprocess 4343 1048576\n");
+      StandIn.reload();
+      assertEquals(List.of(new GpuReading.ProcessInfo(4242, 2097152L), new GpuReading.ProcessInfo(4343, 1048576L)),
+          nvml.computeProcesses(0));
+      assertEquals(1, StandIn.initCount());
+      java.nio.file.Files.writeString(file, "gpu\n");
+      StandIn.reload();
+      assertEquals(List.of(), nvml.computeProcesses(0));
+    }
+  }
+
   // ---- thread safety ----
 
   @Test

@@ -29,6 +29,7 @@ public final class StandIn {
   public static final Path REAL_LIBRARY = Path.of("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1");
 
   private static final MethodHandle SET_SCRIPT;
+  private static final MethodHandle RELOAD;
   private static final MethodHandle CALLS;
   private static final MethodHandle INIT_COUNT;
 
@@ -37,6 +38,7 @@ public final class StandIn {
     SymbolLookup hooks = SymbolLookup.libraryLookup(LIBRARY, Arena.global());
     Linker linker = Linker.nativeLinker();
     SET_SCRIPT = linker.downcallHandle(hooks.findOrThrow("standin_set_script"), FunctionDescriptor.ofVoid(ADDRESS));
+    RELOAD = linker.downcallHandle(hooks.findOrThrow("standin_reload"), FunctionDescriptor.of(JAVA_INT));
     CALLS = linker.downcallHandle(hooks.findOrThrow("standin_calls"), FunctionDescriptor.of(JAVA_LONG, ADDRESS));
     INIT_COUNT = linker.downcallHandle(hooks.findOrThrow("standin_init_count"), FunctionDescriptor.of(JAVA_INT));
   }
@@ -64,6 +66,20 @@ public final class StandIn {
   public static Nvml open(String script) {
     script(script);
     return Nvml.open(LIBRARY.toString());
+  }
+
+  /**
+   * Reads the current script again without an init: the scene changes under a running reader. Fails the test
+   * when the script does not parse.
+   */
+  public static void reload() {
+    int rc;
+    try {
+      rc = (int) RELOAD.invokeExact();
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+    if (rc != 0) throw new AssertionError("the stand-in's script did not load (NVML code " + rc + "); see stderr");
   }
 
   /** How often the stand-in's {@code function} ran since the last init. */

@@ -24,6 +24,10 @@ class AgentMetricsNvmlTest {
       AgentCore core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), t,
           AgentOptions.defaults().withTrainInline(true));
       AgentMetrics metrics = new AgentMetrics(core);
+      // A first scrape loads the exposition classes; on a loaded machine that alone can outlast the reading's
+      // reuse window and make the counted scrape read twice. Warm up, then wait the window out.
+      metrics.scrape();
+      Thread.sleep(600);
       long before = StandIn.calls("nvmlDeviceGetUtilizationRates");
       String text = new String(metrics.scrape(), StandardCharsets.UTF_8);
       // Two GPUs read once for all gauges of the scrape, not once per gauge.

@@ -1,0 +1,127 @@
+package dev.edgeppo.observe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * SPEC §5's rules turning what the observer saw of a pod into its feedback. These are the reward's eyes
+ * (SPEC §1 rewards {@code actual_usage / granted} and {@code qos_met}), so each is one named function,
+ * tested one by one.
+ *
+ * <p>Every rule reads the samples since the pod's first process appeared ({@link #sinceFirstProcess}):
+ * readings taken before (while the pod's image was pulled, say) say nothing about how the pod did.
+ */
+public final class ObservationRules {
+  private ObservationRules() {}
+
+  /** The samples from the first one in which the pod had a process on the GPU; empty when it never had one. */
+  public static List<PodSample> sinceFirstProcess(List<PodSample> samples) {
+    for (int i = 0; i < samples.size(); i++) if (samples.get(i).processes() > 0) return samples.subList(i, samples.size());
+    return List.of();
+  }
+
+  /**
+   * {@code actual_usage}: the pod's mean SM utilization, summed over its processes at each reading and
+   * averaged over the readings since its first process appeared; capped at 100 (several processes' samples
+   * can add up past it). NaN when the pod never had a process.
+   */
+  public static double actualUsage(List<PodSample> samples) {
+    List<PodSample> s = sinceFirstProcess(samples);
+    if (s.isEmpty()) return Double.NaN;
+    double sum = 0;
+    for (PodSample p : s) sum += p.smPercent();
+    return Math.min(100.0, Math.max(0.0, sum / s.size()));
+  }
+
+  /** The threshold of "held at its grant": one point below the granted cores, since NVML's percentages are whole. */
+  public static double throttleThreshold(int grantedCores) { return grantedCores - 1.0; }
+
+  /** How many readings (since the first process) had summed SM at or above {@link #throttleThreshold}. */
+  public static int throttledSamples(List<PodSample> samples, int grantedCores) {
+    int n = 0;
+    for (PodSample p : sinceFirstProcess(samples)) if (p.smPercent() >= throttleThreshold(grantedCores)) n++;
+    return n;
+  }
+
+  /**
+   * Throttled: the pod was held at its grant, its summed SM at or above {@code granted - 1} in most readings
+   * (more than half). A pod that wanted less than its grant never sits at the cap, so sitting there most of
+   * the time means the grant, not the pod, set its pace.
+   */
+  public static boolean throttled(List<PodSample> samples, int grantedCores) {
+    int n = sinceFirstProcess(samples).size();
+    return n > 0 && 2 * throttledSamples(samples, grantedCores) > n;
+  }
+
+  /** The most GPU memory (MiB) the pod held at one reading. */
+  public static long peakMemoryMib(List<PodSample> samples) {
+    long peak = 0;
+    for (PodSample p : samples) peak = Math.max(peak, p.memoryMib());
+    return peak;
+  }
+
+  /**
+   * Out of memory: the pod's used memory reached the granted limit (peak MiB ≥ granted MB) at some reading.
+   * Under MPS's pinned-memory limit allocations past the grant fail, so a pod at the limit was short of memory.
+   */
+  public static boolean memoryAtLimit(List<PodSample> samples, long grantedMemoryMb) {
+    return peakMemoryMib(samples) >= grantedMemoryMb;
+  }
+
+  /** Vanished: the pod's GPU processes went away while the pod itself still ran (a crash or OOM exit). */
+  public static boolean vanishedEarly(Ending ending) { return ending == Ending.PROCESSES_VANISHED; }
+
+  /** {@code qos_met}: none of the three failures happened. */
+  public static boolean qosMet(boolean throttled, boolean memoryAtLimit, boolean vanishedEarly) {
+    return !throttled && !memoryAtLimit && !vanishedEarly;
+  }
+
+  /**
+   * {@code pods}: pods on that GPU at the last reading in which this pod still had a process (this pod
+   * included, so at least 1).
+   */
+  public static int pods(List<PodSample> samples) {
+    for (int i = samples.size() - 1; i >= 0; i--) {
+      PodSample p = samples.get(i);
+      if (p.processes() > 0) return Math.max(1, p.podsOnGpu());
+    }
+    return 1;
+  }
+
+  /** {@code done}: the pod has ended, so this was its last experience. */
+  public static boolean done(Ending ending) { return ending == Ending.POD_ENDED; }
+
+  /**
+   * All the rules at once, each with its reason. Throws IllegalArgumentException when the pod never had a
+   * process: such an allocation gets no feedback (SPEC §5), so there is nothing to judge.
+   */
+  public static Verdict judge(List<PodSample> samples, int grantedCores, long grantedMemoryMb, Ending ending) {
+    List<PodSample> s = sinceFirstProcess(samples);
+    if (s.isEmpty()) throw new IllegalArgumentException("the pod never had a GPU process: nothing to judge");
+    double usage = actualUsage(s);
+    int throttledN = throttledSamples(s, grantedCores);
+    boolean throttled = throttled(s, grantedCores);
+    long peak = peakMemoryMib(s);
+    boolean oom = memoryAtLimit(s, grantedMemoryMb);
+    boolean vanished = vanishedEarly(ending);
+    int pods = pods(s);
+    boolean done = done(ending);
+    List<String> why = new ArrayList<>();
+    why.add(fmt("actual_usage %.1f: mean summed SM %% over %d readings since the first process appeared", usage, s.size()));
+    why.add(fmt("%s: summed SM >= %d (granted %d - 1) in %d of %d readings", throttled ? "throttled" : "not throttled",
+        grantedCores - 1, grantedCores, throttledN, s.size()));
+    why.add(fmt("%s: peak %d MiB %s granted %d MB", oom ? "memory at the limit" : "memory below the limit", peak,
+        oom ? ">=" : "<", grantedMemoryMb));
+    why.add(switch (ending) {
+      case WINDOW_CLOSED -> "processes ran to the end of the window";
+      case POD_ENDED -> "processes ended with the pod";
+      case PROCESSES_VANISHED -> "processes vanished while the pod still ran";
+    });
+    why.add(fmt("qos_met %s; pods %d on the GPU at the pod's last reading; done %s", qosMet(throttled, oom, vanished),
+        pods, done));
+    return new Verdict(usage, qosMet(throttled, oom, vanished), pods, done, s.size(), throttledN, peak, ending, why);
+  }
+
+  private static String fmt(String f, Object... args) { return String.format(Locale.ROOT, f, args); }
+}

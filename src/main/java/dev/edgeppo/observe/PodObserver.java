@@ -1,0 +1,321 @@
+package dev.edgeppo.observe;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Closes the loop on the node (SPEC §5): watches the GPU processes of each allocation that names its pod and,
+ * when the pod ends or its window closes, writes the feedback itself through the {@link Sink} (the same path
+ * as POST /feedback).
+ *
+ * <p>One reader for every observed allocation: each period, every GPU that has an open observation is read
+ * once ({@link ProcessSource}), each process is mapped to its pod ({@link PodResolver}), and each observation
+ * gets one {@link PodSample}. An observation waits up to one window for its pod's first GPU process (none:
+ * the allocation expires, {@link SkipReason#NO_GPU_PROCESS}), then samples for one window from that first
+ * process, or until the pod's processes are gone. Readings run on the observer's own thread ({@link #start}),
+ * never on a request; the simulator calls {@link #tick} itself on its own clock.
+ */
+public final class PodObserver implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(PodObserver.class.getName());
+  /** Consecutive failed readings after which an observation gives up (NVML's text in the reason). */
+  static final int MAX_FAILED_READS = 3;
+
+  /** What the observer needs from the agent: the feedback path and the allocation table. */
+  public interface Sink {
+    /** Where an allocation stands, so an observation answered by POST /feedback meanwhile can stop early. */
+    enum State { PENDING, ANSWERED, GONE }
+
+    /** What became of an observed feedback. */
+    enum Outcome { RECORDED, ALREADY_ANSWERED, GONE }
+
+    State state(String allocationId);
+
+    /** Records the observed feedback through the POST /feedback path (journal, reward, buffer, training). */
+    Outcome report(String allocationId, Verdict verdict);
+
+    /** The pod never showed a GPU process: the allocation expires, with {@code why} visible. */
+    void expire(String allocationId, String why);
+
+    /** The allocation will get no observed feedback (it stays open for a POST /feedback). */
+    void notObserved(String allocationId, SkipReason reason, String why);
+  }
+
+  /** An allocation the observer was asked to watch. */
+  public record Target(String allocationId, String podUid, int gpuIndex, int grantedCores, long grantedMemoryMb) {
+    public Target {
+      Objects.requireNonNull(allocationId);
+      podUid = PodCgroup.normalize(Objects.requireNonNull(podUid));
+    }
+  }
+
+  /** What an observation in flight has seen so far, for GET /v1/allocations/{id}. */
+  public record Progress(int samples, double meanSm, int throttledSamples, long peakMemoryMib, String why) {}
+
+  /** The answer to {@link #observe}: null reason when accepted. */
+  public record Start(SkipReason skipped, String why) {
+    public boolean accepted() { return skipped == null; }
+  }
+
+  private final ProcessSource source;
+  private final String unavailableWhy;
+  private final PodResolver resolver;
+  private final Sink sink;
+  private final Duration period, window;
+  private final InstantSource clock;
+
+  private final ConcurrentHashMap<String, Observation> open = new ConcurrentHashMap<>();
+  private final LongAdder observed = new LongAdder(), reported = new LongAdder(), samplesRead = new LongAdder();
+  private final Map<SkipReason, LongAdder> skipped = new EnumMap<>(SkipReason.class);
+  private ScheduledExecutorService scheduler;
+
+  private PodObserver(ProcessSource source, String unavailableWhy, PodResolver resolver, Sink sink, Duration period,
+                      Duration window, InstantSource clock) {
+    if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("observe period must be positive, got " + period);
+    if (window.compareTo(period) < 0) throw new IllegalArgumentException("observe window " + window + " is shorter than its period " + period);
+    this.source = source;
+    this.unavailableWhy = unavailableWhy;
+    this.resolver = resolver;
+    this.sink = Objects.requireNonNull(sink);
+    this.period = period;
+    this.window = window;
+    this.clock = Objects.requireNonNull(clock);
+    for (SkipReason r : SkipReason.values()) skipped.put(r, new LongAdder());
+  }
+
+  /** An observer reading {@code source}, mapping PIDs through {@code resolver}. */
+  public static PodObserver of(ProcessSource source, PodResolver resolver, Sink sink, Duration period, Duration window,
+                               InstantSource clock) {
+    return new PodObserver(Objects.requireNonNull(source), null, Objects.requireNonNull(resolver), sink, period, window, clock);
+  }
+
+  /** An observer on a node without per-process readings: every allocation with a pod is skipped with {@code why}. */
+  public static PodObserver unavailable(String why, Sink sink, Duration period, Duration window) {
+    return new PodObserver(null, Objects.requireNonNull(why), null, sink, period, window, InstantSource.system());
+  }
+
+  public Duration period() { return period; }
+
+  public Duration window() { return window; }
+
+  /** Whether this observer can watch pods at all; if not, why not. */
+  public String unavailableWhy() { return unavailableWhy; }
+
+  /** Starts watching {@code t}'s pod; when this node cannot, says why (and counts it). */
+  public Start observe(Target t) {
+    if (source == null) {
+      skipped.get(SkipReason.NVML_UNAVAILABLE).increment();
+      return new Start(SkipReason.NVML_UNAVAILABLE, "not observed: " + unavailableWhy);
+    }
+    open.put(t.allocationId(), new Observation(t, clock.millis()));
+    observed.increment();
+    return new Start(null, "observing pod " + t.podUid() + " on GPU " + t.gpuIndex());
+  }
+
+  /** What an observation in flight has seen, or null when {@code allocationId} is not being observed. */
+  public Progress progress(String allocationId) {
+    Observation o = open.get(allocationId);
+    return o == null ? null : o.progress;
+  }
+
+  /** Observations in flight. */
+  public int observing() { return open.size(); }
+
+  public long observedTotal() { return observed.sum(); }
+
+  public long reportedTotal() { return reported.sum(); }
+
+  public long samplesReadTotal() { return samplesRead.sum(); }
+
+  public long skippedTotal(SkipReason r) { return skipped.get(r).sum(); }
+
+  /** Runs {@link #tick} every period on a daemon thread of its own. */
+  public synchronized void start() {
+    if (scheduler != null || source == null) return;
+    scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread th = new Thread(r, "edgeppo-observer");
+      th.setDaemon(true);
+      return th;
+    });
+    long p = period.toNanos();
+    scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        tick();
+      } catch (RuntimeException | Error e) {
+        // One bad round must not end the observer: the next one reads afresh.
+        LOG.log(Level.SEVERE, "observer round failed", e);
+      }
+    }, p, p, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (scheduler == null) return;
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    scheduler = null;
+  }
+
+  /** One round: reads each GPU that has an open observation once, advances every observation on it. */
+  public void tick() {
+    if (open.isEmpty()) return;
+    long now = clock.millis();
+    Map<Integer, List<Observation>> byGpu = new LinkedHashMap<>();
+    for (Observation o : open.values()) {
+      Sink.State st = sink.state(o.target.allocationId());
+      if (st != Sink.State.PENDING) {
+        finishSkipped(o, st == Sink.State.ANSWERED ? SkipReason.ANSWERED_BY_HTTP : SkipReason.ALLOCATION_GONE,
+            st == Sink.State.ANSWERED ? "a POST /feedback answered it first" : "the allocation expired before its observation ended",
+            false);
+        continue;
+      }
+      byGpu.computeIfAbsent(o.target.gpuIndex(), g -> new ArrayList<>()).add(o);
+    }
+    for (Map.Entry<Integer, List<Observation>> e : byGpu.entrySet()) readGpu(e.getKey(), e.getValue(), now);
+  }
+
+  private void readGpu(int gpu, List<Observation> obs, long now) {
+    GpuProcesses r;
+    try {
+      r = source.read(gpu);
+    } catch (ProcessSource.SignalMissing m) {
+      for (Observation o : obs) finishSkipped(o, m.reason(), "not observed: " + m.getMessage(), true);
+      return;
+    } catch (RuntimeException ex) {
+      for (Observation o : obs) {
+        if (++o.failedReads >= MAX_FAILED_READS) {
+          finishSkipped(o, SkipReason.READ_FAILED, "not observed: " + MAX_FAILED_READS + " readings in a row failed: "
+              + ex.getMessage(), true);
+        }
+      }
+      return;
+    }
+    // Each PID's pod, once per round for every observation on this GPU.
+    Set<Integer> pids = new HashSet<>(r.memoryMib().keySet());
+    pids.addAll(r.smPercent().keySet());
+    Map<Integer, String> podOf = new HashMap<>();
+    Set<String> pods = new HashSet<>();
+    for (int pid : pids) {
+      String uid = resolver.podOf(pid);
+      if (uid == null) continue;
+      podOf.put(pid, uid);
+      // A process that just exited (a sample but no longer listed) does not make its pod one on the GPU.
+      if (r.memoryMib().containsKey(pid)) pods.add(uid);
+    }
+    for (Observation o : obs) {
+      o.failedReads = 0;
+      advance(o, r, podOf, pods.size(), now);
+    }
+  }
+
+  private void advance(Observation o, GpuProcesses r, Map<Integer, String> podOf, int podsOnGpu, long now) {
+    double sm = 0;
+    long mem = 0;
+    int procs = 0;
+    boolean memoryUnknown = false;
+    for (Map.Entry<Integer, String> e : podOf.entrySet()) {
+      if (!e.getValue().equals(o.target.podUid())) continue;
+      int pid = e.getKey();
+      sm += r.smPercent().getOrDefault(pid, 0.0);
+      if (r.memoryMib().containsKey(pid)) {
+        procs++;
+        Long m = r.memoryMib().get(pid);
+        if (m == null) memoryUnknown = true;
+        else mem += m;
+      }
+    }
+    if (procs > 0) {
+      if (memoryUnknown) {
+        finishSkipped(o, SkipReason.NO_PROCESS_MEMORY, "not observed: NVML does not tell the used memory of the pod's processes", true);
+        return;
+      }
+      if (o.firstMillis < 0) o.firstMillis = now;
+      o.add(new PodSample(now, sm, mem, procs, podsOnGpu));
+      samplesRead.increment();
+      if (now - o.firstMillis >= window.toMillis()) finish(o, Ending.WINDOW_CLOSED);
+      return;
+    }
+    if (o.firstMillis < 0) {
+      if (now - o.startMillis >= window.toMillis()) {
+        open.remove(o.target.allocationId());
+        skipped.get(SkipReason.NO_GPU_PROCESS).increment();
+        sink.expire(o.target.allocationId(), "expired: pod " + o.target.podUid() + " showed no process on GPU "
+            + o.target.gpuIndex() + " within " + window.toMillis() / 1000.0 + " s (" + SkipReason.NO_GPU_PROCESS.label() + ")");
+      }
+      return;
+    }
+    finish(o, resolver.podAlive(o.target.podUid()) ? Ending.PROCESSES_VANISHED : Ending.POD_ENDED);
+  }
+
+  private void finish(Observation o, Ending ending) {
+    open.remove(o.target.allocationId());
+    Verdict v = ObservationRules.judge(o.samples, o.target.grantedCores(), o.target.grantedMemoryMb(), ending);
+    Sink.Outcome out;
+    try {
+      out = sink.report(o.target.allocationId(), v);
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "observed feedback for " + o.target.allocationId() + " was refused", e);
+      skipped.get(SkipReason.FEEDBACK_FAILED).increment();
+      sink.notObserved(o.target.allocationId(), SkipReason.FEEDBACK_FAILED, "observed, but the feedback failed: " + e.getMessage());
+      return;
+    }
+    switch (out) {
+      case RECORDED -> reported.increment();
+      case ALREADY_ANSWERED -> skipped.get(SkipReason.ANSWERED_BY_HTTP).increment();
+      case GONE -> skipped.get(SkipReason.ALLOCATION_GONE).increment();
+    }
+  }
+
+  private void finishSkipped(Observation o, SkipReason reason, String why, boolean tell) {
+    if (open.remove(o.target.allocationId()) == null) return;
+    skipped.get(reason).increment();
+    if (tell) sink.notObserved(o.target.allocationId(), reason, why);
+  }
+
+  /** One allocation being watched; mutated by the observer's thread only, read through {@link #progress}. */
+  private static final class Observation {
+    final Target target;
+    final long startMillis;
+    long firstMillis = -1;
+    int failedReads;
+    final List<PodSample> samples = new ArrayList<>();
+    double smSum;
+    int throttled;
+    long peak;
+    volatile Progress progress;
+
+    Observation(Target target, long startMillis) {
+      this.target = target;
+      this.startMillis = startMillis;
+      this.progress = new Progress(0, 0, 0, 0, "waiting for the pod's first GPU process");
+    }
+
+    void add(PodSample s) {
+      samples.add(s);
+      smSum += s.smPercent();
+      if (s.smPercent() >= ObservationRules.throttleThreshold(target.grantedCores())) throttled++;
+      peak = Math.max(peak, s.memoryMib());
+      progress = new Progress(samples.size(), smSum / samples.size(), throttled, peak,
+          "observing: " + samples.size() + " readings since the first process");
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package dev.edgeppo.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Each rule of SPEC §5 on its own, with expected values worked out by hand. */
+class ObservationRulesTest {
+  static PodSample s(double sm, long mib, int procs, int pods) { return new PodSample(0, sm, mib, procs, pods); }
+
+  static PodSample none() { return s(0, 0, 0, 1); }
+
+  @Test
+  void actualUsageAveragesFromTheFirstProcessOn() {
+    // Two readings before the pod started do not count; then 30, 50, 40 -> mean 40.
+    List<PodSample> samples = List.of(none(), none(), s(30, 100, 1, 1), s(50, 100, 2, 1), s(40, 100, 1, 1));
+    assertEquals(40.0, ObservationRules.actualUsage(samples), 1e-12);
+  }
+
+  @Test
+  void actualUsageCountsAReadingWithoutSamplesAsZero() {
+    // NVML leaves idle processes out of its samples: the reading's sum is 0 and pulls the mean down.
+    assertEquals(20.0, ObservationRules.actualUsage(List.of(s(40, 1, 1, 1), s(0, 1, 1, 1))), 1e-12);
+  }
+
+  @Test
+  void actualUsageIsCappedAt100AndNaNWithoutProcesses() {
+    assertEquals(75.0, ObservationRules.actualUsage(List.of(s(70, 1, 2, 1), s(80, 1, 2, 1))), 1e-12);
+    // Two processes whose samples add up past 100 (sampling windows overlap): capped.
+    assertEquals(100.0, ObservationRules.actualUsage(List.of(s(130, 1, 2, 1), s(110, 1, 2, 1))), 1e-12);
+    assertTrue(Double.isNaN(ObservationRules.actualUsage(List.of(none(), none()))));
+    assertTrue(Double.isNaN(ObservationRules.actualUsage(List.of())));
+  }
+
+  @Test
+  void throttledWhenAtTheGrantMinusOneInMostReadings() {
+    // Grant 60: threshold 59. 3 of 5 at or above -> throttled; 2 of 4 is not "most".
+    List<PodSample> three = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(61, 1, 1, 1), s(58, 1, 1, 1), s(10, 1, 1, 1));
+    assertEquals(59.0, ObservationRules.throttleThreshold(60));
+    assertEquals(3, ObservationRules.throttledSamples(three, 60));
+    assertTrue(ObservationRules.throttled(three, 60));
+    List<PodSample> half = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(58.9, 1, 1, 1), s(10, 1, 1, 1));
+    assertEquals(2, ObservationRules.throttledSamples(half, 60));
+    assertFalse(ObservationRules.throttled(half, 60));
+  }
+
+  @Test
+  void throttleIgnoresReadingsBeforeTheFirstProcess() {
+    // Readings before the pod started (SM 0) must not dilute "most": 2 of 2 after the start.
+    List<PodSample> x = List.of(none(), none(), none(), s(50, 1, 1, 1), s(49, 1, 1, 1));
+    assertTrue(ObservationRules.throttled(x, 50));
+    assertFalse(ObservationRules.throttled(List.of(none()), 50));
+  }
+
+  @Test
+  void memoryAtTheLimitIsThePeakReachingTheGrant() {
+    List<PodSample> x = List.of(s(10, 2000, 1, 1), s(10, 4096, 1, 1), s(10, 3000, 1, 1));
+    assertEquals(4096, ObservationRules.peakMemoryMib(x));
+    assertTrue(ObservationRules.memoryAtLimit(x, 4096));
+    assertTrue(ObservationRules.memoryAtLimit(x, 4000));
+    assertFalse(ObservationRules.memoryAtLimit(x, 4097));
+  }
+
+  @Test
+  void vanishedOnlyWhenThePodOutlivedItsProcesses() {
+    assertTrue(ObservationRules.vanishedEarly(Ending.PROCESSES_VANISHED));
+    assertFalse(ObservationRules.vanishedEarly(Ending.POD_ENDED));
+    assertFalse(ObservationRules.vanishedEarly(Ending.WINDOW_CLOSED));
+  }
+
+  @Test
+  void qosMetOnlyWithoutAnyFailure() {
+    assertTrue(ObservationRules.qosMet(false, false, false));
+    assertFalse(ObservationRules.qosMet(true, false, false));
+    assertFalse(ObservationRules.qosMet(false, true, false));
+    assertFalse(ObservationRules.qosMet(false, false, true));
+  }
+
+  @Test
+  void podsAtThePodsLastReadingWithAProcess() {
+    List<PodSample> x = List.of(s(10, 1, 1, 3), s(10, 1, 1, 2), s(0, 0, 0, 4));
+    assertEquals(2, ObservationRules.pods(x));
+    assertEquals(1, ObservationRules.pods(List.of(s(10, 1, 1, 0))), "this pod counts itself");
+    assertEquals(1, ObservationRules.pods(List.of()));
+  }
+
+  @Test
+  void doneOnlyWhenThePodEnded() {
+    assertTrue(ObservationRules.done(Ending.POD_ENDED));
+    assertFalse(ObservationRules.done(Ending.WINDOW_CLOSED));
+    assertFalse(ObservationRules.done(Ending.PROCESSES_VANISHED));
+  }
+
+  @Test
+  void judgeCombinesTheRulesAndSaysWhy() {
+    List<PodSample> x = List.of(none(), s(60, 1000, 1, 2), s(59, 1200, 1, 2), s(30, 900, 1, 3));
+    Verdict v = ObservationRules.judge(x, 60, 3000, Ending.WINDOW_CLOSED);
+    assertEquals((60 + 59 + 30) / 3.0, v.actualUsage(), 1e-12);
+    assertFalse(v.qosMet(), "2 of 3 readings at the cap");
+    assertEquals(3, v.pods());
+    assertFalse(v.done());
+    assertEquals(3, v.samples());
+    assertEquals(2, v.throttledSamples());
+    assertEquals(1200, v.peakMemoryMib());
+    assertTrue(v.why().stream().anyMatch(w -> w.startsWith("throttled: summed SM >= 59 (granted 60 - 1) in 2 of 3")),
+        v.why().toString());
+
+    Verdict ok = ObservationRules.judge(List.of(s(20, 500, 1, 1), s(30, 600, 1, 1)), 60, 3000, Ending.POD_ENDED);
+    assertTrue(ok.qosMet());
+    assertTrue(ok.done());
+    assertEquals(25.0, ok.actualUsage(), 1e-12);
+
+    assertThrows(IllegalArgumentException.class, () -> ObservationRules.judge(List.of(none()), 60, 3000, Ending.POD_ENDED));
+  }
+}

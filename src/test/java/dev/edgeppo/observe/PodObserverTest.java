@@ -1,0 +1,278 @@
+package dev.edgeppo.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The observer's state machine on a hand-driven clock, a scripted GPU and a scripted process table. */
+class PodObserverTest {
+  static final String A = "aaaaaaaa-0000-4000-8000-000000000001";
+  static final String B = "bbbbbbbb-0000-4000-8000-000000000002";
+
+  /** A clock the test moves. */
+  static final class Clock implements InstantSource {
+    long millis = 1_000_000;
+    @Override public Instant instant() { return Instant.ofEpochMilli(millis); }
+    @Override public long millis() { return millis; }
+  }
+
+  /** GPU 0's processes as the test sets them: pid -> (MiB, SM %). */
+  static final class Gpu implements ProcessSource {
+    final Map<Integer, Long> mem = new HashMap<>();
+    final Map<Integer, Double> sm = new HashMap<>();
+    RuntimeException fail;
+    int reads;
+
+    void run(int pid, long mib, double smPercent) {
+      mem.put(pid, mib);
+      sm.put(pid, smPercent);
+    }
+
+    void stop(int pid) {
+      mem.remove(pid);
+      sm.remove(pid);
+    }
+
+    @Override
+    public GpuProcesses read(int gpuIndex) {
+      reads++;
+      if (fail != null) throw fail;
+      return new GpuProcesses(mem, sm);
+    }
+  }
+
+  static final class Procs implements PodResolver {
+    final Map<Integer, String> pods = new HashMap<>();
+    final Set<String> alive = new HashSet<>();
+    @Override public String podOf(int pid) { return pods.get(pid); }
+    @Override public boolean podAlive(String uid) { return alive.contains(uid); }
+  }
+
+  static final class Sink implements PodObserver.Sink {
+    final Map<String, Verdict> reported = new HashMap<>();
+    final Map<String, String> expired = new HashMap<>();
+    final Map<String, SkipReason> skipped = new HashMap<>();
+    final Set<String> answeredElsewhere = new HashSet<>();
+    @Override public State state(String id) {
+      return answeredElsewhere.contains(id) ? State.ANSWERED : reported.containsKey(id) || expired.containsKey(id) ? State.GONE : State.PENDING;
+    }
+    @Override public Outcome report(String id, Verdict v) {
+      if (answeredElsewhere.contains(id)) return Outcome.ALREADY_ANSWERED;
+      reported.put(id, v);
+      return Outcome.RECORDED;
+    }
+    @Override public void expire(String id, String why) { expired.put(id, why); }
+    @Override public void notObserved(String id, SkipReason r, String why) { skipped.put(id, r); }
+  }
+
+  final Clock clock = new Clock();
+  final Gpu gpu = new Gpu();
+  final Procs procs = new Procs();
+  final Sink sink = new Sink();
+  /** Period 2 s, window 10 s: six readings from the first process to the close. */
+  final PodObserver obs = PodObserver.of(gpu, procs, sink, Duration.ofSeconds(2), Duration.ofSeconds(10), clock);
+
+  void rounds(int n) {
+    for (int i = 0; i < n; i++) {
+      clock.millis += 2000;
+      obs.tick();
+    }
+  }
+
+  PodObserver.Target target(String id, String pod, int cores, long mb) { return new PodObserver.Target(id, pod, 0, cores, mb); }
+
+  @Test
+  void aPodRunningThroughTheWindowGetsItsMeanUsageAndQosMet() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    assertTrue(obs.observe(target("x", A, 60, 4000)).accepted());
+    rounds(2); // not started yet: waiting
+    assertEquals(0, obs.progress("x").samples());
+    gpu.run(10, 1000, 30);
+    rounds(3);
+    gpu.sm.put(10, 45.0);
+    rounds(3); // six readings since the first: 30, 30, 30, 45, 45, 45; the window closes at the sixth
+    Verdict v = sink.reported.get("x");
+    assertNotNull(v, "reported when the window closed");
+    assertEquals(37.5, v.actualUsage(), 1e-12);
+    assertTrue(v.qosMet());
+    assertEquals(1, v.pods());
+    assertFalse(v.done());
+    assertEquals(Ending.WINDOW_CLOSED, v.ending());
+    assertEquals(6, v.samples());
+    assertNull(obs.progress("x"), "no longer observed");
+    assertEquals(1, obs.reportedTotal());
+    assertEquals(6, obs.samplesReadTotal());
+    assertEquals(1, obs.observedTotal());
+  }
+
+  @Test
+  void aThrottledPodIsNotQosMet() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(target("x", A, 40, 4000));
+    gpu.run(10, 1000, 40);
+    rounds(6);
+    Verdict v = sink.reported.get("x");
+    assertFalse(v.qosMet());
+    assertEquals(6, v.throttledSamples());
+    assertEquals(40.0, v.actualUsage(), 1e-12);
+  }
+
+  @Test
+  void aPodAtItsMemoryLimitIsNotQosMet() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(target("x", A, 60, 2048));
+    gpu.run(10, 1500, 20);
+    rounds(3);
+    gpu.mem.put(10, 2048L);
+    rounds(3);
+    Verdict v = sink.reported.get("x");
+    assertFalse(v.qosMet());
+    assertEquals(2048, v.peakMemoryMib());
+  }
+
+  @Test
+  void processesVanishingWhileThePodRunsIsNotQosMetAndNotDone() {
+    procs.pods.put(10, A);
+    procs.alive.add(A); // the pod's sandbox still runs
+    obs.observe(target("x", A, 60, 4000));
+    gpu.run(10, 1000, 20);
+    rounds(2);
+    gpu.stop(10);
+    rounds(1);
+    Verdict v = sink.reported.get("x");
+    assertEquals(Ending.PROCESSES_VANISHED, v.ending());
+    assertFalse(v.qosMet());
+    assertFalse(v.done());
+    assertEquals(2, v.samples());
+  }
+
+  @Test
+  void processesEndingWithThePodIsDoneAndQosMet() {
+    procs.pods.put(10, A);
+    obs.observe(target("x", A, 60, 4000));
+    gpu.run(10, 1000, 20);
+    rounds(2);
+    gpu.stop(10); // and the pod is gone: procs.alive is empty
+    rounds(1);
+    Verdict v = sink.reported.get("x");
+    assertEquals(Ending.POD_ENDED, v.ending());
+    assertTrue(v.qosMet());
+    assertTrue(v.done());
+  }
+
+  @Test
+  void twoPodsOnOneGpuEachGetTheirOwnUsageAndCountEachOther() {
+    procs.pods.put(10, A);
+    procs.pods.put(11, A);
+    procs.pods.put(20, B);
+    procs.pods.put(30, null); // a host process outside any pod: not a pod
+    procs.alive.addAll(List.of(A, B));
+    obs.observe(target("a", A, 50, 4000));
+    obs.observe(target("b", B, 50, 4000));
+    gpu.run(10, 500, 10);
+    gpu.run(11, 700, 15); // pod A: two processes, 25 % and 1200 MiB together
+    gpu.run(20, 300, 30);
+    gpu.run(30, 100, 5);
+    rounds(6);
+    assertEquals(25.0, sink.reported.get("a").actualUsage(), 1e-12);
+    assertEquals(1200, sink.reported.get("a").peakMemoryMib());
+    assertEquals(30.0, sink.reported.get("b").actualUsage(), 1e-12);
+    assertEquals(2, sink.reported.get("a").pods());
+    assertEquals(2, sink.reported.get("b").pods());
+    assertEquals(6, gpu.reads, "one reading per round for both observations");
+  }
+
+  @Test
+  void aPodThatNeverShowsAProcessExpiresWithItsReason() {
+    procs.alive.add(A);
+    obs.observe(target("x", A, 60, 4000));
+    rounds(4);
+    assertTrue(sink.expired.isEmpty(), "still within the window");
+    rounds(1);
+    assertTrue(sink.expired.get("x").contains("no_gpu_process"), sink.expired.toString());
+    assertEquals(1, obs.skippedTotal(SkipReason.NO_GPU_PROCESS));
+    assertTrue(sink.reported.isEmpty());
+  }
+
+  @Test
+  void aFeedbackArrivingByHttpStopsTheObservation() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(target("x", A, 60, 4000));
+    gpu.run(10, 1000, 20);
+    rounds(2);
+    sink.answeredElsewhere.add("x");
+    rounds(1);
+    assertNull(obs.progress("x"));
+    assertTrue(sink.reported.isEmpty());
+    assertEquals(1, obs.skippedTotal(SkipReason.ANSWERED_BY_HTTP));
+  }
+
+  @Test
+  void aMissingSignalSkipsWithItsReason() {
+    procs.pods.put(10, A);
+    obs.observe(target("x", A, 60, 4000));
+    gpu.fail = new ProcessSource.SignalMissing(SkipReason.NO_PROCESS_UTILIZATION, "no samples here");
+    rounds(1);
+    assertEquals(SkipReason.NO_PROCESS_UTILIZATION, sink.skipped.get("x"));
+    assertEquals(1, obs.skippedTotal(SkipReason.NO_PROCESS_UTILIZATION));
+    assertEquals(0, obs.observing());
+  }
+
+  @Test
+  void unknownMemoryIsAMissingSignal() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(target("x", A, 60, 4000));
+    gpu.run(10, 0, 20);
+    gpu.mem.put(10, null);
+    rounds(1);
+    assertEquals(SkipReason.NO_PROCESS_MEMORY, sink.skipped.get("x"));
+  }
+
+  @Test
+  void readsFailingRepeatedlyGiveUpWithNvmlsText() {
+    procs.pods.put(10, A);
+    obs.observe(target("x", A, 60, 4000));
+    gpu.fail = new IllegalStateException("GPU is lost");
+    rounds(PodObserver.MAX_FAILED_READS - 1);
+    assertEquals(1, obs.observing(), "a failed reading or two may pass");
+    rounds(1);
+    assertEquals(SkipReason.READ_FAILED, sink.skipped.get("x"));
+  }
+
+  @Test
+  void withoutNvmlNothingIsObservedAndTheReasonIsCounted() {
+    PodObserver none = PodObserver.unavailable("NVML: Driver Not Loaded", sink, Duration.ofSeconds(2), Duration.ofSeconds(10));
+    PodObserver.Start s = none.observe(target("x", A, 60, 4000));
+    assertFalse(s.accepted());
+    assertEquals(SkipReason.NVML_UNAVAILABLE, s.skipped());
+    assertTrue(s.why().contains("Driver Not Loaded"));
+    assertEquals(1, none.skippedTotal(SkipReason.NVML_UNAVAILABLE));
+    none.tick();
+  }
+
+  @Test
+  void nothingOpenMeansNoReading() {
+    rounds(3);
+    assertEquals(0, gpu.reads);
+    List<String> none = new ArrayList<>(sink.reported.keySet());
+    assertTrue(none.isEmpty());
+  }
+}
