@@ -1,38 +1,33 @@
 package dev.edgeppo.agent;
 
-import dev.edgeppo.ppo.ParamLayout;
 import dev.edgeppo.ppo.Policy;
 import dev.edgeppo.ppo.PpoLearner;
-import dev.edgeppo.ppo.RolloutBatch;
 import dev.edgeppo.ppo.UpdateMetrics;
 import dev.edgeppo.telemetry.GpuSnapshot;
 import dev.edgeppo.telemetry.Telemetry;
-import java.util.ArrayList;
+import dev.edgeppo.telemetry.TelemetryException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.SplittableRandom;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.random.RandomGenerator;
 
 /**
- * The agent without its transport: /allocate and /feedback as method calls, the experience buffer and
- * the trainer. The HTTP server and the simulator both drive this class, so they allocate, reward and
- * learn with the same code.
+ * The agent without its transport: /allocate and /feedback as method calls. The HTTP server and the
+ * simulator both drive this class, so they allocate, reward and learn with the same code. It composes one
+ * owner per job and keeps only the order in which they are called:
  *
- * <p>An allocation keeps what training needs (state, unclipped action, log-prob, V(s)) in a pending entry
- * until its feedback arrives; the feedback completes the experience with SPEC §1's reward and a fresh
- * telemetry reading as next state. Every {@code batch_size} complete experiences one update runs, on a
- * single background trainer (or inline when asked); experiences completed meanwhile wait for the next one.
+ * <ul>
+ *   <li>{@link AllocationTable}: the allocations handed out, their TTL and size cap;
+ *   <li>{@link ExperienceBuffer}: sequence numbers and the experiences waiting for an update;
+ *   <li>{@link Trainer}: the one thread that trains;
+ *   <li>{@link Durability}: the journal and checkpoint, in the order its javadoc states;
+ *   <li>{@link SeededRandom}: action sampling.
+ * </ul>
+ *
+ * <p>{@link #feedback} is the one path by which an experience enters the agent, whoever reports it.
  */
 public final class AgentCore implements AutoCloseable {
   private final PpoLearner learner;
@@ -40,56 +35,10 @@ public final class AgentCore implements AutoCloseable {
   private final AgentOptions options;
   private final Durability durability;
   private final StateEncoder encoder;
-  private final RandomGenerator rng;
-  private final int batchSize;
-
-  private final ConcurrentHashMap<String, Entry> pending = new ConcurrentHashMap<>();
-  /** Ids in allocation order (so in age order): the TTL sweep and the size cap drop from the head. */
-  private final ConcurrentLinkedQueue<String> order = new ConcurrentLinkedQueue<>();
-  private final AtomicLong pendingCount = new AtomicLong();
-  private final LongAdder expired = new LongAdder();
-  private final AtomicLong lastSweepMillis = new AtomicLong();
-
-  /** Guards buffer, nextSeq and training; the journal append happens under it so seq order = file order. */
-  private final Object lock = new Object();
-  private final ArrayList<Experience> buffer = new ArrayList<>();
-  private long nextSeq;
-  private boolean training;
-  private final ExecutorService trainer;
-  private final AtomicLong failedUpdates = new AtomicLong();
-  private volatile Consumer<UpdateMetrics> updateObserver = m -> {};
-  private volatile Consumer<Throwable> failureObserver = t -> {};
-
-  /** What the id map holds: a pending allocation, or the small mark of one answered (kept until the TTL for 409s). */
-  private sealed interface Entry permits Pending, Answered {
-    long createdMillis();
-  }
-
-  private record Answered(long createdMillis) implements Entry {}
-
-  private static final class Pending implements Entry {
-    final float[] state, action;
-    final float logProb, value;
-    final int requestedCores, cores, gpuIndex;
-    final long requestedMemoryMb, createdMillis;
-    final AtomicBoolean answered = new AtomicBoolean();
-
-    Pending(float[] state, float[] action, float logProb, float value, int requestedCores, long requestedMemoryMb, int cores,
-            int gpuIndex, long createdMillis) {
-      this.state = state;
-      this.action = action;
-      this.logProb = logProb;
-      this.value = value;
-      this.requestedCores = requestedCores;
-      this.requestedMemoryMb = requestedMemoryMb;
-      this.cores = cores;
-      this.gpuIndex = gpuIndex;
-      this.createdMillis = createdMillis;
-    }
-
-    @Override
-    public long createdMillis() { return createdMillis; }
-  }
+  private final SeededRandom rng;
+  private final AllocationTable allocations;
+  private final ExperienceBuffer buffer;
+  private final Trainer trainer;
 
   public AgentCore(PpoLearner learner, Telemetry telemetry, AgentOptions options) {
     this(learner, telemetry, options, Durability.NONE, 0);
@@ -102,15 +51,10 @@ public final class AgentCore implements AutoCloseable {
     this.options = Objects.requireNonNull(options);
     this.durability = Objects.requireNonNull(durability);
     this.encoder = new StateEncoder(options.maxMemoryMb(), options.maxPods());
-    this.rng = new LockedRandom(new SplittableRandom(options.seed()));
-    this.batchSize = learner.hyperparameters().batchSize();
-    this.nextSeq = firstSeq;
-    this.lastSweepMillis.set(options.clock().millis());
-    this.trainer = options.trainInline() ? null : Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "edgeppo-trainer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.rng = new SeededRandom(options.seed());
+    this.allocations = new AllocationTable(options.clock(), options.pendingTtl(), options.maxPending());
+    this.buffer = new ExperienceBuffer(learner.hyperparameters().batchSize(), firstSeq);
+    this.trainer = new Trainer(buffer, learner, durability, options.trainInline());
   }
 
   public Allocation allocate(AllocateRequest req) {
@@ -120,219 +64,96 @@ public final class AgentCore implements AutoCloseable {
     Policy policy = learner.policy();
     Policy.Decision d = policy.act(state, options.mode() == Mode.TRAIN, rng);
     ActionMapper.Grant g = ActionMapper.grant(d.action(), req.cores(), req.memoryMb(), encoder.maxMemoryMb(gpu));
-    long now = options.clock().millis();
     String id = UUID.randomUUID().toString();
-    pending.put(id, new Pending(state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(), g.cores(), gpu.index(), now));
-    order.add(id);
-    pendingCount.incrementAndGet();
-    while (pending.mappingCount() > options.maxPending()) dropOldest();
-    maybeSweep(now);
+    allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
+        g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), null, options.clock().millis()));
     return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
   }
 
+  /**
+   * Completes an allocation's experience, following {@link Durability}'s protocol: claim the allocation,
+   * read the next state, then (1) append and (2) fsync the record, and only then (3) mark the allocation
+   * answered and buffer the experience. Anything that fails before step 3 puts the allocation back as it
+   * was and throws: a refused feedback changes nothing, so it can be sent again.
+   */
   public FeedbackResult feedback(Feedback fb) {
     fb.validate();
-    long now = options.clock().millis();
-    Entry en = pending.get(fb.allocationId());
-    if (en == null) throw new UnknownAllocationException("unknown allocation_id '" + fb.allocationId() + "'");
-    if (!(en instanceof Pending p) || p.answered.get()) throw new DuplicateFeedbackException("allocation '" + fb.allocationId() + "' already had its feedback");
-    if (now - p.createdMillis > ttlMillis()) {
-      expire(fb.allocationId(), p);
-      throw new UnknownAllocationException("allocation '" + fb.allocationId() + "' expired after " + options.pendingTtl());
+    AllocationTable.Record a = allocations.claim(fb.allocationId());
+    ExperienceBuffer.Writer journal = durability::append;
+    Experience e = null;
+    try {
+      // next_state repeats the request with a fresh reading (SPEC §1).
+      float[] next = encoder.encode(a.requestedCores(), a.requestedMemoryMb(), gpuByIndex(a.gpuIndex()));
+      float reward = (float) Reward.of(a.cores(), fb.actualUsage(), fb.qosMet(), fb.pods());
+      if (options.mode() == Mode.INFER) {
+        allocations.answered(a);
+        return new FeedbackResult(reward, 0, false, -1);
+      }
+      e = buffer.write(seq -> new Experience(seq, a.state(), a.action(), a.logProb(), a.value(), reward, next, fb.done()),
+          journal);                                  // step 1: append
+      durability.sync(e.seq());                      // step 2: fsync
+    } catch (RuntimeException | Error x) {
+      if (e != null) buffer.failed(e);
+      allocations.release(a);
+      throw x;
     }
-    // next_state repeats the request with a fresh reading (SPEC §1). Read before claiming the entry: if
-    // telemetry fails, nothing changed and the feedback can be sent again.
-    float[] next = encoder.encode(p.requestedCores, p.requestedMemoryMb, gpuByIndex(p.gpuIndex));
-    double reward = Reward.of(p.cores, fb.actualUsage(), fb.qosMet(), fb.pods());
-    if (!p.answered.compareAndSet(false, true))
-      throw new DuplicateFeedbackException("allocation '" + fb.allocationId() + "' already had its feedback");
-    pendingCount.decrementAndGet();
-    pending.replace(fb.allocationId(), p, new Answered(p.createdMillis));
-    maybeSweep(now);
-    if (options.mode() == Mode.INFER) return new FeedbackResult(reward, 0, false);
-    return complete(p, (float) reward, next, fb.done());
+    allocations.answered(a);                         // step 3: mark answered
+    int buffered = buffer.durable(e);
+    boolean running = trainer.kick();                // step 4 (and 5, 6 after it): train when a batch is full
+    return new FeedbackResult(e.reward(), buffered, running, e.seq());
   }
 
   /** Experiences a journal replays at start: buffered as if their feedback had just arrived, not journaled again. */
   public void replay(Collection<Experience> experiences) {
-    boolean start;
-    synchronized (lock) {
-      for (Experience e : experiences) {
-        buffer.add(e);
-        nextSeq = Math.max(nextSeq, e.seq() + 1);
-      }
-      start = claimBatch();
-    }
-    if (start) runUpdate();
-  }
-
-  private FeedbackResult complete(Pending p, float reward, float[] next, boolean done) {
-    Experience e;
-    int buffered;
-    boolean start;
-    synchronized (lock) {
-      e = new Experience(nextSeq++, p.state, p.action, p.logProb, p.value, reward, next, done);
-      durability.append(e);
-      buffer.add(e);
-      buffered = buffer.size();
-      start = claimBatch();
-    }
-    durability.sync(e.seq());
-    boolean running = start || isTraining();
-    if (start) runUpdate();
-    return new FeedbackResult(reward, buffered, running);
-  }
-
-  /** Under lock: true when a batch is full and no update runs; the caller then starts one. */
-  private boolean claimBatch() {
-    if (training || buffer.size() < batchSize) return false;
-    training = true;
-    return true;
-  }
-
-  private void runUpdate() {
-    if (trainer == null) trainLoop();
-    else trainer.execute(this::trainLoop);
-  }
-
-  /** Runs updates while full batches are waiting; releases the training flag when none is. */
-  private void trainLoop() {
-    while (true) {
-      List<Experience> batch;
-      synchronized (lock) {
-        batch = new ArrayList<>(buffer.subList(0, batchSize));
-        buffer.subList(0, batchSize).clear();
-      }
-      try {
-        UpdateMetrics m = learner.update(toBatch(batch));
-        durability.updated(learner, batch.getLast().seq(), m);
-        updateObserver.accept(m);
-      } catch (RuntimeException | Error t) {
-        failedUpdates.incrementAndGet();
-        failureObserver.accept(t);
-      }
-      synchronized (lock) {
-        if (buffer.size() < batchSize) {
-          training = false;
-          lock.notifyAll();
-          return;
-        }
-      }
-    }
-  }
-
-  static RolloutBatch toBatch(List<Experience> es) {
-    int t = es.size(), sd = ParamLayout.STATE_DIM, ad = ParamLayout.ACTION_DIM;
-    RolloutBatch b = RolloutBatch.allocate(t);
-    for (int i = 0; i < t; i++) {
-      Experience e = es.get(i);
-      System.arraycopy(e.state(), 0, b.states(), i * sd, sd);
-      System.arraycopy(e.action(), 0, b.actions(), i * ad, ad);
-      System.arraycopy(e.nextState(), 0, b.nextStates(), i * sd, sd);
-      b.logProbs()[i] = e.logProb();
-      b.values()[i] = e.value();
-      b.rewards()[i] = e.reward();
-      b.dones()[i] = e.done() ? 1f : 0f;
-    }
-    return new RolloutBatch(t, b.states(), b.actions(), b.logProbs(), b.values(), b.rewards(), b.nextStates(), b.dones());
+    buffer.replay(experiences);
+    trainer.kick();
   }
 
   private GpuSnapshot gpuByIndex(int index) {
     List<GpuSnapshot> gpus = telemetry.read();
     for (GpuSnapshot g : gpus) if (g.index() == index) return g;
-    throw new dev.edgeppo.telemetry.TelemetryException("GPU " + index + " of the allocation is no longer reported");
+    throw new TelemetryException("GPU " + index + " of the allocation is no longer reported");
   }
 
-  private long ttlMillis() { return options.pendingTtl().toMillis(); }
+  /** Drops allocations past their TTL (see {@link AllocationTable#sweep}). */
+  public void sweep() { allocations.sweep(); }
 
-  private void expire(String id, Pending p) {
-    if (pending.remove(id, p) && p.answered.compareAndSet(false, true)) {
-      pendingCount.decrementAndGet();
-      expired.increment();
-    }
-  }
-
-  /**
-   * Drops entries older than the TTL from the head of the age queue: unanswered ones count as expired,
-   * answered ones are just forgotten. Costs what it drops, not the size of the table.
-   */
-  public void sweep() {
-    long now = options.clock().millis();
-    lastSweepMillis.set(now);
-    for (String id; (id = order.peek()) != null; ) {
-      Entry e = pending.get(id);
-      if (e != null && now - e.createdMillis() <= ttlMillis()) return;
-      dropOldest();
-    }
-  }
-
-  /** Forgets the oldest id in the queue (expiring it if still unanswered). */
-  private void dropOldest() {
-    String id = order.poll();
-    if (id == null) return;
-    Entry e = pending.get(id);
-    if (e instanceof Pending p && !p.answered.get()) expire(id, p);
-    else if (e != null) pending.remove(id, e);
-  }
-
-  private void maybeSweep(long now) {
-    long last = lastSweepMillis.get();
-    // A full scan at most ten times per TTL keeps the cost per request constant.
-    if (now - last > Math.max(1, ttlMillis() / 10) && lastSweepMillis.compareAndSet(last, now)) sweep();
-  }
-
-  public boolean isTraining() {
-    synchronized (lock) { return training; }
-  }
+  public boolean isTraining() { return trainer.isTraining(); }
 
   /** Blocks until no update runs and no full batch waits, or the timeout passes; true when idle. */
-  public boolean awaitIdle(long timeoutMillis) throws InterruptedException {
-    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-    synchronized (lock) {
-      while (training) {
-        long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
-        if (left <= 0) return false;
-        lock.wait(left);
-      }
-      return true;
-    }
-  }
+  public boolean awaitIdle(long timeoutMillis) throws InterruptedException { return trainer.awaitIdle(timeoutMillis); }
 
-  public int buffered() { synchronized (lock) { return buffer.size(); } }
-  /** Experiences completed but not yet trained on, in seq order (for a shutdown report or tests). */
-  public List<Experience> bufferedExperiences() { synchronized (lock) { return List.copyOf(buffer); } }
-  public long pending() { return pendingCount.get(); }
-  public long expired() { return expired.sum(); }
+  public int buffered() { return buffer.size(); }
+  public long pending() { return allocations.pending(); }
+  public long expired() { return allocations.expired(); }
   public long updates() { return learner.updates(); }
-  public long failedUpdates() { return failedUpdates.get(); }
-  public long nextSeq() { synchronized (lock) { return nextSeq; } }
+  public long failedUpdates() { return trainer.failedUpdates(); }
+  /** Checkpoints (or compactions) that failed after an update; what they would have saved is still in the journal. */
+  public long failedCheckpoints() { return trainer.failedCheckpoints(); }
+  public long nextSeq() { return buffer.nextSeq(); }
   public PpoLearner learner() { return learner; }
   public Telemetry telemetry() { return telemetry; }
   public AgentOptions options() { return options; }
+  public Optional<AllocationTable.View> allocation(String id) { return allocations.view(id); }
+
+  /** Empty while feedback can be made durable, else why not (no paths). */
+  public Optional<String> durabilityProblem() { return durability.health(); }
+  public long journalCorruptBytesAtStart() { return durability.journalCorruptBytesAtStart(); }
+  public long failedCompactions() { return durability.failedCompactions(); }
 
   /** Called on the trainer after each successful update (metrics, logs). */
-  public void onUpdate(Consumer<UpdateMetrics> observer) { this.updateObserver = Objects.requireNonNull(observer); }
+  public void onUpdate(Consumer<UpdateMetrics> observer) { trainer.onUpdate(observer); }
 
-  /** Called on the trainer when an update throws; its batch is dropped. */
-  public void onUpdateFailure(Consumer<Throwable> observer) { this.failureObserver = Objects.requireNonNull(observer); }
+  /** Called on the trainer when an update throws (its batch is dropped) or its checkpoint fails. */
+  public void onUpdateFailure(Consumer<Throwable> observer) { trainer.onFailure(observer); }
 
-  /** Lets a running update finish (up to the timeout), then stops the trainer. */
+  /**
+   * Starts no further update and waits up to {@code wait} for a running one; true when none runs any more,
+   * false when it was abandoned (the journal still holds its batch).
+   */
+  public boolean stop(Duration wait) { return trainer.stop(wait); }
+
+  /** Lets a running update finish (up to a few seconds), then stops the trainer. */
   @Override
-  public void close() {
-    if (trainer == null) return;
-    trainer.shutdown();
-    try {
-      trainer.awaitTermination(8, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Sampling is shared by request threads; a lock keeps one seeded stream (SplittableRandom is not thread-safe). */
-  private static final class LockedRandom implements RandomGenerator {
-    private final SplittableRandom r;
-    LockedRandom(SplittableRandom r) { this.r = r; }
-    @Override public synchronized long nextLong() { return r.nextLong(); }
-    @Override public synchronized double nextGaussian() { return r.nextGaussian(); }
-  }
+  public void close() { stop(Duration.ofSeconds(5)); }
 }

@@ -3,9 +3,11 @@ package dev.edgeppo.agent;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
- * How an {@link AgentCore} behaves, apart from the learner's hyperparameters.
+ * How an {@link AgentCore} behaves, apart from the learner's hyperparameters. Change fields with
+ * {@link #with}: {@code AgentOptions.defaults().with(b -> b.seed(7).trainInline(true))}.
  *
  * @param trainInline run each update on the thread whose feedback filled the batch (deterministic, for
  *                    the simulator) instead of on the background trainer
@@ -33,12 +35,33 @@ public record AgentOptions(Mode mode, boolean trainInline, long seed, InstantSou
         DEFAULT_MAX_PENDING);
   }
 
-  public AgentOptions withMode(Mode m) { return new AgentOptions(m, trainInline, seed, clock, pendingTtl, maxMemoryMb, maxPods, maxPending); }
-  public AgentOptions withTrainInline(boolean t) { return new AgentOptions(mode, t, seed, clock, pendingTtl, maxMemoryMb, maxPods, maxPending); }
-  public AgentOptions withSeed(long s) { return new AgentOptions(mode, trainInline, s, clock, pendingTtl, maxMemoryMb, maxPods, maxPending); }
-  public AgentOptions withClock(InstantSource c) { return new AgentOptions(mode, trainInline, seed, c, pendingTtl, maxMemoryMb, maxPods, maxPending); }
-  public AgentOptions withPendingTtl(Duration d) { return new AgentOptions(mode, trainInline, seed, clock, d, maxMemoryMb, maxPods, maxPending); }
-  public AgentOptions withMaxMemoryMb(Long m) { return new AgentOptions(mode, trainInline, seed, clock, pendingTtl, m, maxPods, maxPending); }
-  public AgentOptions withMaxPods(int p) { return new AgentOptions(mode, trainInline, seed, clock, pendingTtl, maxMemoryMb, p, maxPending); }
-  public AgentOptions withMaxPending(int n) { return new AgentOptions(mode, trainInline, seed, clock, pendingTtl, maxMemoryMb, maxPods, n); }
+  /** A copy with the changes {@code edit} makes to a builder that starts from these values. */
+  public AgentOptions with(UnaryOperator<Builder> edit) { return edit.apply(new Builder(this)).build(); }
+
+  /** The one mutable copy of the fields, so each is named once here and once in the record. */
+  public static final class Builder {
+    private Mode mode;
+    private boolean trainInline;
+    private long seed;
+    private InstantSource clock;
+    private Duration pendingTtl;
+    private Long maxMemoryMb;
+    private int maxPods, maxPending;
+
+    private Builder(AgentOptions o) {
+      mode = o.mode; trainInline = o.trainInline; seed = o.seed; clock = o.clock; pendingTtl = o.pendingTtl;
+      maxMemoryMb = o.maxMemoryMb; maxPods = o.maxPods; maxPending = o.maxPending;
+    }
+
+    public Builder mode(Mode v) { mode = v; return this; }
+    public Builder trainInline(boolean v) { trainInline = v; return this; }
+    public Builder seed(long v) { seed = v; return this; }
+    public Builder clock(InstantSource v) { clock = v; return this; }
+    public Builder pendingTtl(Duration v) { pendingTtl = v; return this; }
+    public Builder maxMemoryMb(Long v) { maxMemoryMb = v; return this; }
+    public Builder maxPods(int v) { maxPods = v; return this; }
+    public Builder maxPending(int v) { maxPending = v; return this; }
+
+    AgentOptions build() { return new AgentOptions(mode, trainInline, seed, clock, pendingTtl, maxMemoryMb, maxPods, maxPending); }
+  }
 }

@@ -6,6 +6,7 @@ import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.ParamLayout;
 import dev.edgeppo.ppo.PolicyParams;
 import dev.edgeppo.ppo.PpoLearner;
+import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,15 +16,28 @@ import java.util.Map;
 /**
  * What the agent learned, as one safetensors file: SPEC's parameter names, Adam's moments as
  * {@code optimizer.<name>.exp_avg} / {@code .exp_avg_sq}, and in the metadata the Adam step, the
- * update count and the hyperparameters. Written atomically; read whole or refused.
+ * update count, the hyperparameters and each tensor's CRC32C. Written atomically; read whole or refused.
+ *
+ * <p>Format version 2 carries the checksums and a mismatch is refused with the tensor's name. Version 1
+ * files (written before checksums existed, or by hand) are still read, with {@code verified} false so the
+ * caller can warn that their data could not be checked; the next checkpoint written is version 2.
+ *
+ * @param verified every tensor's data matched its stored CRC32C
  */
 public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hyperparameters hyperparameters,
-                         Map<String, String> metadata) {
+                         Map<String, String> metadata, boolean verified) {
   public static final String FORMAT = "edgeppo-checkpoint";
-  public static final String FORMAT_VERSION = "1";
+  public static final String FORMAT_VERSION = "2";
+  /** Read without checksums: what this program wrote before it had them. */
+  static final String UNCHECKED_VERSION = "1";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static void write(Path file, PpoLearner.Snapshot s, Hyperparameters hp, Map<String, String> extraMeta) throws IOException {
+    write(StateFs.real(), file, s, hp, extraMeta);
+  }
+
+  public static void write(StateFs fs, Path file, PpoLearner.Snapshot s, Hyperparameters hp, Map<String, String> extraMeta)
+      throws IOException {
     ParamLayout l = s.params().layout();
     Map<String, Safetensors.Tensor> t = new LinkedHashMap<>();
     for (ParamLayout.Tensor x : l.tensors()) {
@@ -38,7 +52,7 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
     meta.put("adam_step", Long.toString(s.adam().step()));
     meta.put("updates", Long.toString(s.updates()));
     meta.put("hyperparameters", JSON.writeValueAsString(hp));
-    Safetensors.write(file, t, meta);
+    Safetensors.write(fs, file, t, meta);
   }
 
   public static Checkpoint read(Path file) throws IOException {
@@ -54,8 +68,14 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
     Map<String, String> meta = c.metadata();
     if (!FORMAT.equals(meta.get("format")))
       throw new IllegalArgumentException("not an edgeppo checkpoint (metadata format is " + meta.get("format") + ")");
-    if (!FORMAT_VERSION.equals(meta.get("format_version")))
-      throw new IllegalArgumentException("checkpoint format_version " + meta.get("format_version") + " is not supported (expected " + FORMAT_VERSION + ")");
+    String version = meta.get("format_version");
+    boolean verified = meta.containsKey(Safetensors.CRC32C); // Safetensors.decode has checked them
+    if (FORMAT_VERSION.equals(version)) {
+      if (!verified) throw new IllegalArgumentException("format_version " + version + " but metadata '" + Safetensors.CRC32C + "' is missing");
+    } else if (!UNCHECKED_VERSION.equals(version)) {
+      throw new IllegalArgumentException("checkpoint format_version " + version + " is not supported (expected " + FORMAT_VERSION
+          + ", or " + UNCHECKED_VERSION + " without checksums)");
+    }
     Safetensors.Tensor a0 = c.tensors().get("actor.0.weight");
     if (a0 == null) throw new IllegalArgumentException("missing tensor 'actor.0.weight'");
     ParamLayout l = ParamLayout.of(ParamLayout.hiddenFromShape(Arrays.stream(a0.shape()).mapToInt(Math::toIntExact).toArray()));
@@ -89,7 +109,7 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
     }
     if (hp.hidden() != l.hidden())
       throw new IllegalArgumentException("hyperparameters say hidden=" + hp.hidden() + " but the tensors have H=" + l.hidden());
-    return new Checkpoint(p, new AdamState(m, v, step), updates, hp, meta);
+    return new Checkpoint(p, new AdamState(m, v, step), updates, hp, meta, verified);
   }
 
   private static void copy(Safetensors.Content c, String name, ParamLayout.Tensor x, float[] dst) {

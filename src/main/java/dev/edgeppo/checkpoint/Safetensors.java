@@ -3,16 +3,13 @@ package dev.edgeppo.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -20,6 +17,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32C;
 
 /**
  * The safetensors format, F32 tensors only: u64 little-endian header length, a JSON header of
@@ -31,6 +29,8 @@ public final class Safetensors {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Larger headers are refused rather than allocated: safetensors itself caps them at 100 MB. */
   private static final long MAX_HEADER = 100L * 1024 * 1024;
+  /** Metadata key of the per-tensor checksums. */
+  public static final String CRC32C = "crc32c";
 
   private Safetensors() {}
 
@@ -54,12 +54,19 @@ public final class Safetensors {
     public FormatException(String message) { super(message); }
   }
 
+  /**
+   * The file's bytes. The metadata gains {@value #CRC32C}: a JSON object of each tensor's CRC32C (8 hex
+   * digits, over its little-endian data), so a flipped bit in the data is refused at read like one in the
+   * header is.
+   */
   public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    if (metadata.containsKey(CRC32C)) throw new IllegalArgumentException("metadata '" + CRC32C + "' is written by encode itself");
     ObjectNode header = JSON.createObjectNode();
-    if (!metadata.isEmpty()) {
-      ObjectNode m = header.putObject("__metadata__");
-      metadata.forEach(m::put);
-    }
+    ObjectNode m = header.putObject("__metadata__");
+    metadata.forEach(m::put);
+    ObjectNode sums = JSON.createObjectNode();
+    for (var e : tensors.entrySet()) sums.put(e.getKey(), hex(crc(e.getValue().data())));
+    m.put(CRC32C, sums.toString());
     long offset = 0;
     for (var e : tensors.entrySet()) {
       if (e.getKey().equals("__metadata__")) throw new IllegalArgumentException("'__metadata__' is not a tensor name");
@@ -85,35 +92,15 @@ public final class Safetensors {
     return buf.array();
   }
 
-  /** Writes atomically: a temporary file in the same directory, fsynced, renamed over, directory fsynced. */
+  /** Writes atomically through {@link StateFs#replaceAtomically}: temp file, fsync, rename, directory fsync. */
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-    byte[] bytes = encode(tensors, metadata);
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        while (b.hasRemaining()) ch.write(b);
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        throw new IOException("cannot replace " + file + " atomically on this file system", e);
-      }
-      fsyncDirectory(dir);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    write(StateFs.real(), file, tensors, metadata);
   }
 
-  static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException ignored) {
-      // Some file systems refuse to open directories; the rename itself is still atomic there.
-    }
+  public static void write(StateFs fs, Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    byte[] bytes = encode(tensors, metadata);
+    fs.createDirectories(StateFs.parent(file));
+    fs.replaceAtomically(file, f -> f.write(ByteBuffer.wrap(bytes)));
   }
 
   public static Content read(Path file) throws IOException {
@@ -194,6 +181,42 @@ public final class Safetensors {
       for (int i = 0; i < v.length; i++) v[i] = data.getFloat((int) (dataStart + s.begin() + 4L * i));
       tensors.put(e.getKey(), new Tensor(e.getValue(), v));
     }
+    verifyChecksums(tensors, meta);
     return new Content(Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(meta));
   }
+
+  /** Refuses a tensor whose data does not match its stored CRC32C; a file without checksums passes (its reader decides). */
+  private static void verifyChecksums(Map<String, Tensor> tensors, Map<String, String> meta) throws FormatException {
+    String stored = meta.get(CRC32C);
+    if (stored == null) return;
+    JsonNode sums;
+    try {
+      sums = JSON.readTree(stored);
+    } catch (IOException e) {
+      throw new FormatException("metadata '" + CRC32C + "' is not valid JSON: " + e.getMessage());
+    }
+    if (sums == null || !sums.isObject()) throw new FormatException("metadata '" + CRC32C + "' is not a JSON object");
+    for (var e : tensors.entrySet()) {
+      JsonNode want = sums.get(e.getKey());
+      if (want == null || !want.isTextual()) throw new FormatException("tensor '" + e.getKey() + "' has no checksum in metadata '" + CRC32C + "'");
+      String got = hex(crc(e.getValue().data()));
+      if (!got.equalsIgnoreCase(want.asText()))
+        throw new FormatException("tensor '" + e.getKey() + "': its data fails its CRC32C check (stored " + want.asText()
+            + ", computed " + got + "): the file is corrupt");
+    }
+    for (var it = sums.fieldNames(); it.hasNext(); ) {
+      String n = it.next();
+      if (!tensors.containsKey(n)) throw new FormatException("metadata '" + CRC32C + "' names tensor '" + n + "', which the file lacks");
+    }
+  }
+
+  private static int crc(float[] data) {
+    ByteBuffer b = ByteBuffer.allocate(4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : data) b.putFloat(v);
+    CRC32C c = new CRC32C();
+    c.update(b.array());
+    return (int) c.getValue();
+  }
+
+  private static String hex(int v) { return String.format("%08x", v); }
 }

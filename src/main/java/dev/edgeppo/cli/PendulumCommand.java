@@ -3,7 +3,7 @@ package dev.edgeppo.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.sim.Plot;

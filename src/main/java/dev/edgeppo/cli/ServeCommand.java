@@ -1,10 +1,7 @@
 package dev.edgeppo.cli;
 
 import dev.edgeppo.agent.AgentOptions;
-import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.server.AgentRuntime;
-import dev.edgeppo.telemetry.Telemetry;
-import dev.edgeppo.telemetry.TelemetryFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -69,16 +66,10 @@ public final class ServeCommand implements Callable<Integer> {
     LogSetup.configure(cfg.logFormat(), cfg.logLevel());
 
     String token = cfg.tokenFile() == null ? null : readToken(cfg.tokenFile());
-    Backends.Choice backend = Backends.choose(cfg.backend());
-    log("backend", Map.of("why", backend.why()));
-    TelemetryFactory.Opened opened = TelemetryFactory.open(cfg.telemetry());
-    Telemetry telemetry = opened.telemetry();
-    String telemetryWhy = opened.why();
-    log("telemetry", Map.of("why", telemetryWhy));
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
         cfg.maxMemoryMb(), cfg.maxPods(), cfg.maxPending());
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
-        options, cfg.readTimeout(), telemetryWhy, cfg.dra()), telemetry, backend.backend());
+        options, cfg.readTimeout(), cfg.telemetry(), cfg.backend(), cfg.dra()));
     // One plain line on stdout that scripts and tests wait for, whatever the log format.
     System.out.println("edgeppo serve listening on " + cfg.bind() + ":" + rt.port());
     System.out.flush();
@@ -87,7 +78,6 @@ public final class ServeCommand implements Callable<Integer> {
     Runnable stop = () -> {
       try {
         rt.close();
-        telemetry.close();
       } catch (IOException | RuntimeException e) {
         LOG.log(Level.SEVERE, "error while stopping", e);
       } finally {
@@ -112,12 +102,5 @@ public final class ServeCommand implements Callable<Integer> {
     if (t.isEmpty()) throw new IOException("token file " + file + " is empty");
     if (t.length() < 16) throw new IOException("token file " + file + ": the token must have at least 16 characters");
     return t;
-  }
-
-  private static void log(String msg, Map<String, ?> fields) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(Level.INFO, msg);
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {fields});
-    LOG.log(r);
   }
 }

@@ -1,7 +1,7 @@
 package dev.edgeppo.cli;
 
 import dev.edgeppo.ppo.AdamState;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.ppo.UpdateCase;
 import dev.edgeppo.ppo.UpdateMetrics;

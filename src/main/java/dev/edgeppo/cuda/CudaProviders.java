@@ -1,6 +1,5 @@
 package dev.edgeppo.cuda;
 
-import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.ppo.UpdateBackend;
 import java.util.Optional;
 
@@ -8,16 +7,16 @@ import java.util.Optional;
 public final class CudaProviders {
   private CudaProviders() {}
 
-  public static Backends.Provider cuda() {
-    return new Backends.Provider() {
+  public static UpdateBackend.Provider cuda() {
+    return new UpdateBackend.Provider() {
       public String name() { return "cuda"; }
       public Optional<String> unavailableReason() { return JCudaRunner.unavailableReason(); }
       public UpdateBackend open() { return CudaBackend.onGpu(); }
     };
   }
 
-  public static Backends.Provider cudaHost() {
-    return new Backends.Provider() {
+  public static UpdateBackend.Provider cudaHost() {
+    return new UpdateBackend.Provider() {
       public String name() { return "cuda-host"; }
       public Optional<String> unavailableReason() { return HostRunner.unavailableReason(); }
       public UpdateBackend open() { return CudaBackend.onHost(); }

@@ -12,6 +12,7 @@ import dev.edgeppo.k8s.kubelet.dra.v1.NodeUnprepareResourcesResponse;
 import dev.edgeppo.telemetry.GpuSnapshot;
 import dev.edgeppo.telemetry.Telemetry;
 import dev.edgeppo.telemetry.TelemetryException;
+import dev.edgeppo.log.Events;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -174,10 +175,5 @@ public final class DraService extends DRAPluginGrpc.DRAPluginImplBase {
     return m;
   }
 
-  private static void log(Level level, String msg, Map<String, ?> fields) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(level, msg);
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {fields});
-    LOG.log(r);
-  }
+  private static void log(Level level, String msg, Map<String, ?> fields) { Events.log(LOG, level, msg, fields); }
 }

@@ -1,6 +1,7 @@
 package dev.edgeppo.k8s;
 
 import dev.edgeppo.telemetry.Telemetry;
+import dev.edgeppo.log.Events;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -146,10 +147,5 @@ public final class KubeletPlugin implements AutoCloseable {
     log(Level.INFO, "DRA driver stopped", Map.of("prepared_claims", prepared.size()));
   }
 
-  private static void log(Level level, String msg, Map<String, ?> fields) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(level, msg);
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {fields});
-    LOG.log(r);
-  }
+  private static void log(Level level, String msg, Map<String, ?> fields) { Events.log(LOG, level, msg, fields); }
 }

@@ -5,6 +5,7 @@ import dev.edgeppo.k8s.kubelet.registration.PluginInfo;
 import dev.edgeppo.k8s.kubelet.registration.RegistrationGrpc;
 import dev.edgeppo.k8s.kubelet.registration.RegistrationStatus;
 import dev.edgeppo.k8s.kubelet.registration.RegistrationStatusResponse;
+import dev.edgeppo.log.Events;
 import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.Map;
@@ -45,11 +46,9 @@ public final class RegistrationService extends RegistrationGrpc.RegistrationImpl
   @Override
   public void notifyRegistrationStatus(RegistrationStatus req, StreamObserver<RegistrationStatusResponse> out) {
     status = new Status(req.getPluginRegistered(), req.getError());
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(req.getPluginRegistered() ? Level.INFO : Level.SEVERE,
-        req.getPluginRegistered() ? "registered with the kubelet" : "the kubelet refused the registration");
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {Map.of("driver", DraNames.DRIVER, "endpoint", info.getEndpoint(), "error", req.getError())});
-    LOG.log(r);
+    Events.log(LOG, req.getPluginRegistered() ? Level.INFO : Level.SEVERE,
+        req.getPluginRegistered() ? "registered with the kubelet" : "the kubelet refused the registration",
+        Map.of("driver", DraNames.DRIVER, "endpoint", info.getEndpoint(), "error", req.getError()));
     out.onNext(RegistrationStatusResponse.getDefaultInstance());
     out.onCompleted();
   }

@@ -2,6 +2,7 @@ package dev.edgeppo.k8s;
 
 import dev.edgeppo.telemetry.Telemetry;
 import dev.edgeppo.telemetry.TelemetryException;
+import dev.edgeppo.log.Events;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourcePoolBuilder;
@@ -91,10 +92,5 @@ public final class ResourceSlicePublisher {
         .build();
   }
 
-  private static void log(Level level, String msg, Map<String, ?> fields) {
-    java.util.logging.LogRecord r = new java.util.logging.LogRecord(level, msg);
-    r.setLoggerName(LOG.getName());
-    r.setParameters(new Object[] {fields});
-    LOG.log(r);
-  }
+  private static void log(Level level, String msg, Map<String, ?> fields) { Events.log(LOG, level, msg, fields); }
 }

@@ -14,4 +14,14 @@ public interface UpdateBackend extends AutoCloseable {
 
   @Override
   default void close() {}
+
+  /** A backend that may or may not be usable on this machine (the registry by name is {@code backend.Backends}). */
+  interface Provider {
+    String name();
+
+    /** Empty when usable, else why not (shown to the user). */
+    java.util.Optional<String> unavailableReason();
+
+    UpdateBackend open();
+  }
 }

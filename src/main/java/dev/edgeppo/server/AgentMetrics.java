@@ -39,6 +39,13 @@ public final class AgentMetrics {
         .classicOnly().classicLinearUpperBounds(-1.0, 0.25, 11).register(registry);
     counter("edgeppo_train_updates_total", "PPO updates the learner has run (across restarts)", core::updates);
     counter("edgeppo_train_failed_updates_total", "Updates that threw; their batch was dropped", core::failedUpdates);
+    counter("edgeppo_checkpoint_failures_total", "Checkpoints that could not be written after an update; the journal keeps their experiences",
+        core::failedCheckpoints);
+    counter("edgeppo_journal_compaction_failures_total", "Journal compactions that failed; the journal stayed in use", core::failedCompactions);
+    gauge("edgeppo_journal_corrupt_bytes", "Corrupt bytes skipped between valid journal records at start (their records are lost)",
+        core::journalCorruptBytesAtStart);
+    gauge("edgeppo_journal_healthy", "1 while feedback can be made durable, 0 while the journal refuses appends",
+        () -> core.durabilityProblem().isEmpty() ? 1 : 0);
     counter("edgeppo_expired_allocations_total", "Allocations dropped without feedback after the TTL", core::expired);
     gauge("edgeppo_buffered_experiences", "Complete experiences waiting for the next update", core::buffered);
     gauge("edgeppo_pending_allocations", "Allocations waiting for their feedback", core::pending);
@@ -71,7 +78,11 @@ public final class AgentMetrics {
 
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-    writer.write(out, registry.scrape());
+    try {
+      writer.write(out, registry.scrape());
+    } finally {
+      scrapeReading.remove(); // the next scrape reads the GPUs afresh
+    }
     return out.toByteArray();
   }
 
@@ -121,24 +132,21 @@ public final class AgentMetrics {
 
   /**
    * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls
-   * cost the driver time), not one per gauge. A reading younger than {@link #READING_TTL_NANOS} is reused.
+   * cost the driver time), not one per gauge, however long the scrape takes. The callbacks run on the
+   * scraping thread, so the reading is kept per thread and dropped when the next scrape starts.
    */
   private void eachGpu(Telemetry t, Consumer<GpuSnapshot> c) {
-    Reading r = lastReading;
-    long now = System.nanoTime();
-    if (r == null || now - r.nanos() > READING_TTL_NANOS) {
+    List<GpuSnapshot> r = scrapeReading.get();
+    if (r == null) {
       try {
-        r = new Reading(now, t.read());
+        r = t.read();
       } catch (RuntimeException e) {
         return; // a failing source shows as missing samples and in /readyz, not as a failed scrape
       }
-      lastReading = r;
+      scrapeReading.set(r);
     }
-    r.gpus().forEach(c);
+    r.forEach(c);
   }
 
-  private record Reading(long nanos, List<GpuSnapshot> gpus) {}
-
-  private static final long READING_TTL_NANOS = 500_000_000L;
-  private volatile Reading lastReading;
+  private final ThreadLocal<List<GpuSnapshot>> scrapeReading = new ThreadLocal<>();
 }

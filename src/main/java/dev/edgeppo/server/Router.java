@@ -8,6 +8,7 @@ import dev.edgeppo.agent.BadInputException;
 import dev.edgeppo.agent.DuplicateFeedbackException;
 import dev.edgeppo.agent.Feedback;
 import dev.edgeppo.agent.FeedbackResult;
+import dev.edgeppo.agent.StateDirException;
 import dev.edgeppo.agent.UnknownAllocationException;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.telemetry.TelemetryException;
@@ -77,9 +78,13 @@ final class Router {
       return error(409, e.getMessage(), endpoint);
     } catch (TelemetryException e) {
       return error(503, "telemetry: " + e.getMessage(), endpoint);
+    } catch (StateDirException e) {
+      // The log gets the paths; the client gets what failed and why, without them.
+      LOG.log(Level.SEVERE, "state dir failed", e);
+      return error(503, "state dir: " + e.reason() + "; nothing was changed, send it again", endpoint);
     } catch (UncheckedIOException e) {
       LOG.log(Level.SEVERE, "state dir failed", e);
-      return error(503, "state dir: " + e.getMessage(), endpoint);
+      return error(503, "state dir: I/O error; see the agent's log", endpoint);
     } catch (IOException | RuntimeException e) {
       LOG.log(Level.SEVERE, "internal error on " + endpoint, e);
       return error(500, "internal error", endpoint);
@@ -125,6 +130,8 @@ final class Router {
 
   private Response ready() throws JsonProcessingException {
     try {
+      var journal = core.durabilityProblem();
+      if (journal.isPresent()) return error(503, "state dir: " + journal.get(), "readyz");
       int gpus = core.telemetry().read().size();
       if (gpus == 0) return error(503, "telemetry reports no GPU", "readyz");
       return json(200, Map.of("status", "ready", "gpus", gpus, "policy_version", core.learner().policy().version()), "readyz");
@@ -147,6 +154,7 @@ final class Router {
     out.put("pending", core.pending());
     out.put("expired", core.expired());
     out.put("failed_updates", core.failedUpdates());
+    out.put("failed_checkpoints", core.failedCheckpoints());
     out.put("telemetry", telemetryWhy);
     return out;
   }

@@ -25,7 +25,7 @@ public final class PpoPolicy implements AllocationPolicy {
   /** @param node the simulated node: the core reads it for states and ages allocations by its clock */
   public PpoPolicy(PpoLearner learner, SimNode node, long seed) {
     this.learner = learner;
-    this.options = AgentOptions.defaults().withMode(Mode.TRAIN).withTrainInline(true).withSeed(seed).withClock(node.clock());
+    this.options = AgentOptions.defaults().with(b -> b.mode(Mode.TRAIN).trainInline(true).seed(seed).clock(node.clock()));
     this.training = new AgentCore(learner, node, options);
     // The core keeps serving when an update fails (right for serve); a simulation that silently stopped
     // learning would report a meaningless comparison, so the first failure ends the run.
@@ -55,7 +55,7 @@ public final class PpoPolicy implements AllocationPolicy {
     if (evaluating == null) {
       PpoLearner.Snapshot s = learner.snapshot();
       PpoLearner frozen = new PpoLearner(learner.hyperparameters(), new NoUpdates(), s.params(), s.adam(), s.updates());
-      evaluating = new AgentCore(frozen, training.telemetry(), options.withMode(Mode.INFER));
+      evaluating = new AgentCore(frozen, training.telemetry(), options.with(b -> b.mode(Mode.INFER)));
     }
     return evaluating;
   }

@@ -2,7 +2,8 @@ package dev.edgeppo.sim;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.agent.Agent;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
 import java.util.ArrayList;
@@ -79,7 +80,7 @@ public final class Simulation {
     long total = 4L * c.pods().size();
     long[] done = {0};
     long[] updates = {0};
-    try (PpoLearner learner = PpoLearner.fresh(c.hyperparameters(), choice.backend(), c.seed())) {
+    try (PpoLearner learner = Agent.learner(c.hyperparameters(), choice.backend(), c.seed(), null)) {
       runs.add(play("ppo", c, node -> new PpoPolicy(learner, node, c.seed()), progress, done, total));
       updates[0] = learner.updates();
     }

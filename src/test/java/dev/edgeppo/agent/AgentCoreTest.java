@@ -27,10 +27,10 @@ class AgentCoreTest {
   final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
 
   AgentCore core(FixedTelemetry t, AgentOptions o, Durability d) {
-    return new AgentCore(PpoLearner.fresh(HP, new CpuBackend(), 42), t, o.withClock(clock), d, 0);
+    return new AgentCore(PpoLearner.fresh(HP, new CpuBackend(), 42), t, o.with(b -> b.clock(clock)), d, 0);
   }
 
-  AgentOptions inline() { return AgentOptions.defaults().withTrainInline(true).withSeed(7).withMaxMemoryMb(32768L); }
+  AgentOptions inline() { return AgentOptions.defaults().with(b -> b.trainInline(true).seed(7).maxMemoryMb(32768L)); }
 
   /** Records what the core hands to durability, as an independent view of each experience. */
   static final class Recorder implements Durability {
@@ -39,7 +39,7 @@ class AgentCoreTest {
     final List<Long> trainedThrough = new ArrayList<>();
     public synchronized void append(Experience e) { appended.add(e); }
     public synchronized void sync(long seq) { synced.add(seq); }
-    public synchronized void updated(PpoLearner l, long through, UpdateMetrics m) { trainedThrough.add(through); }
+    public synchronized void updated(PpoLearner.Snapshot l, long through, UpdateMetrics m) { trainedThrough.add(through); }
   }
 
   @Test
@@ -121,7 +121,7 @@ class AgentCoreTest {
 
   @Test
   void inferModeAnswersTheMeanAndLearnsNothing() {
-    AgentCore c = core(FixedTelemetry.seedNode(), inline().withMode(Mode.INFER), Durability.NONE);
+    AgentCore c = core(FixedTelemetry.seedNode(), inline().with(b -> b.mode(Mode.INFER)), Durability.NONE);
     Allocation a = c.allocate(new AllocateRequest(100, 32768, null, null));
     Allocation b = c.allocate(new AllocateRequest(100, 32768, null, null));
     assertEquals(a.cores(), b.cores());
@@ -135,7 +135,7 @@ class AgentCoreTest {
 
   @Test
   void pendingExpiresAfterTheTtl() {
-    AgentCore c = core(FixedTelemetry.seedNode(), inline().withPendingTtl(Duration.ofMinutes(30)), Durability.NONE);
+    AgentCore c = core(FixedTelemetry.seedNode(), inline().with(b -> b.pendingTtl(Duration.ofMinutes(30))), Durability.NONE);
     Allocation old = c.allocate(new AllocateRequest(50, 1000, null, null));
     now.addAndGet(Duration.ofMinutes(20).toMillis());
     Allocation young = c.allocate(new AllocateRequest(50, 1000, null, null));
@@ -176,7 +176,7 @@ class AgentCoreTest {
     assertEquals(List.of(31L), r.trainedThrough);
     // Independent check: the same update run by hand on the recorded experiences gives the same parameters.
     PpoLearner ref = PpoLearner.fresh(HP, new CpuBackend(), 42);
-    ref.update(AgentCore.toBatch(r.appended));
+    ref.update(Trainer.toBatch(r.appended));
     assertArrayEquals(ref.policy().params().data(), c.learner().policy().params().data());
     assertNotEquals(PpoLearner.fresh(HP, new CpuBackend(), 42).policy().params().data()[0],
         c.learner().policy().params().data()[0]);
@@ -186,7 +186,7 @@ class AgentCoreTest {
   @Test
   void backgroundTrainerRunsEveryFullBatch() throws Exception {
     Recorder r = new Recorder();
-    try (AgentCore c = core(FixedTelemetry.seedNode(), inline().withTrainInline(false), r)) {
+    try (AgentCore c = core(FixedTelemetry.seedNode(), inline().with(b -> b.trainInline(false)), r)) {
       for (int i = 0; i < 70; i++) {
         Allocation a = c.allocate(new AllocateRequest(50, 1000, null, null));
         c.feedback(new Feedback(a.allocationId(), 40, true, 2, false));
@@ -222,7 +222,7 @@ class AgentCoreTest {
 
   @Test
   void pastMaxPendingTheOldestAllocationExpires() {
-    AgentCore c = core(FixedTelemetry.seedNode(), inline().withMaxPending(3), Durability.NONE);
+    AgentCore c = core(FixedTelemetry.seedNode(), inline().with(b -> b.maxPending(3)), Durability.NONE);
     List<Allocation> as = new ArrayList<>();
     for (int i = 0; i < 5; i++) as.add(c.allocate(new AllocateRequest(50, 1000, null, null)));
     assertEquals(2, c.expired());

@@ -2,6 +2,7 @@ package dev.edgeppo.agent;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +57,7 @@ class JournalTest {
     Path f = dir.resolve("journal.log");
     List<Experience> es = write(f, 3);
     byte[] full = Files.readAllBytes(f);
-    int rec = Journal.HEADER + Journal.PAYLOAD;
+    int rec = Journal.RECORD;
     assertEquals(3 * rec, full.length);
     for (int cut = 0; cut <= full.length; cut++) {
       Path g = dir.resolve("cut" + cut);
@@ -69,17 +70,62 @@ class JournalTest {
     }
   }
 
+  /**
+   * Issue 9 item 3: one flipped bit in record 4 of 32 loses record 4 only. Every later record with a valid
+   * CRC is kept and the file is not truncated (main cut it after record 3, destroying 28 valid records).
+   */
   @Test
-  void aFlippedBitDropsThatRecordAndWhatFollows() throws Exception {
+  void aFlippedBitMidFileLosesThatRecordOnlyAndTruncatesNothing() throws Exception {
+    Path f = dir.resolve("journal.log");
+    List<Experience> es = write(f, 32);
+    byte[] b = Files.readAllBytes(f);
+    int rec = Journal.RECORD;
+    b[3 * rec + Journal.HEADER + 13] ^= 0x10;
+    Files.write(f, b);
+    try (Journal j = Journal.open(f)) {
+      List<Experience> want = new ArrayList<>(es);
+      want.remove(3);
+      assertSame(want, j.recovered());
+      assertEquals(0, j.droppedBytes(), "nothing is cut: the damage is not at the tail");
+      assertEquals(List.of(new Journal.Corruption(3L * rec, rec)), j.corruptRegions());
+      assertEquals(b.length, Files.size(f), "the file keeps every acknowledged byte");
+    }
+  }
+
+  /** Garbage of any length between records (not a whole record) is skipped by resynchronising on the next valid one. */
+  @Test
+  void resynchronisesPastGarbageOfAnyLength() throws Exception {
+    Path f = dir.resolve("journal.log");
+    List<Experience> es = write(f, 6);
+    byte[] b = Files.readAllBytes(f);
+    int rec = Journal.RECORD;
+    for (int junk : new int[] {1, 7, rec - 1, rec + 3}) {
+      byte[] c = new byte[b.length + junk];
+      System.arraycopy(b, 0, c, 0, 2 * rec);
+      java.util.Arrays.fill(c, 2 * rec, 2 * rec + junk, (byte) 0x5a);
+      System.arraycopy(b, 2 * rec, c, 2 * rec + junk, b.length - 2 * rec);
+      Path g = dir.resolve("junk" + junk);
+      Files.write(g, c);
+      try (Journal j = Journal.open(g)) {
+        assertSame(es, j.recovered());
+        assertEquals(List.of(new Journal.Corruption(2L * rec, junk)), j.corruptRegions());
+      }
+    }
+  }
+
+  /** A bad last record is a torn tail: it is cut off (and reported as dropped, not as corruption). */
+  @Test
+  void aBadLastRecordIsATornTail() throws Exception {
     Path f = dir.resolve("journal.log");
     List<Experience> es = write(f, 4);
     byte[] b = Files.readAllBytes(f);
-    int rec = Journal.HEADER + Journal.PAYLOAD;
-    b[2 * rec + Journal.HEADER + 13] ^= 0x10;
+    b[b.length - 3] ^= 0x01;
     Files.write(f, b);
     try (Journal j = Journal.open(f)) {
-      assertSame(es.subList(0, 2), j.recovered());
-      assertEquals(2L * rec, j.droppedBytes());
+      assertSame(es.subList(0, 3), j.recovered());
+      assertEquals(Journal.RECORD, j.droppedBytes());
+      assertTrue(j.corruptRegions().isEmpty());
+      assertEquals(3L * Journal.RECORD, Files.size(f));
     }
   }
 

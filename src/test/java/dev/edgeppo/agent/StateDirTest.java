@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.edgeppo.ppo.CpuBackend;
 import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,12 +19,15 @@ class StateDirTest {
   @TempDir Path dir;
   static final Hyperparameters HP = Hyperparameters.defaults();
 
-  static AgentCore core(StateDir sd) {
-    AgentCore c = new AgentCore(sd.learner(), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withTrainInline(true).withSeed(3), sd, sd.nextSeq());
-    c.replay(sd.toReplay());
-    return c;
+  /** The agent on {@code dir} as serve opens it (through the composition root), training inline. */
+  static Agent open(Path dir, Hyperparameters hp, long seed) throws IOException {
+    Agent a = Agent.open(dir, StateFs.real(), hp, new CpuBackend(), FixedTelemetry.seedNode(),
+        AgentOptions.defaults().with(b -> b.trainInline(true).seed(seed)));
+    a.replay();
+    return a;
   }
+
+  static AgentCore core(Agent a) { return a.core(); }
 
   static void feed(AgentCore c, int n) {
     for (int i = 0; i < n; i++) {
@@ -35,37 +39,37 @@ class StateDirTest {
   @Test
   void restartKeepsPolicyAdamCountersAndJournal() throws Exception {
     float[] learned;
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
-      assertFalse(sd.loadedCheckpoint());
+    try (Agent sd = open(dir, HP, 1)) {
+      assertFalse(sd.stateDir().checkpoint().isPresent());
       AgentCore c = core(sd);
       feed(c, 32 + 32 + 10);
       assertEquals(2, c.updates());
       learned = c.learner().policy().params().data();
     }
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 999)) {
-      assertTrue(sd.loadedCheckpoint());
-      assertEquals(2, sd.learner().updates());
-      assertEquals(2 * HP.epochs(), sd.learner().snapshot().adam().step());
-      assertArrayEquals(learned, sd.learner().policy().params().data());
-      assertEquals(10, sd.toReplay().size());
-      assertEquals(64, sd.toReplay().getFirst().seq());
+    try (Agent sd = open(dir, HP, 999)) {
+      assertTrue(sd.stateDir().checkpoint().isPresent());
+      assertEquals(2, sd.core().learner().updates());
+      assertEquals(2 * HP.epochs(), sd.core().learner().snapshot().adam().step());
+      assertArrayEquals(learned, sd.core().learner().policy().params().data());
+      assertEquals(10, sd.stateDir().toReplay().size());
+      assertEquals(64, sd.stateDir().toReplay().getFirst().seq());
       AgentCore c = core(sd);
       assertEquals(10, c.buffered());
       feed(c, 22);
       assertEquals(3, c.updates());
       assertEquals(0, c.buffered());
     }
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
-      assertEquals(3, sd.learner().updates());
-      assertEquals(0, sd.toReplay().size());
-      assertEquals(96, sd.nextSeq());
+    try (Agent sd = open(dir, HP, 1)) {
+      assertEquals(3, sd.core().learner().updates());
+      assertEquals(0, sd.stateDir().toReplay().size());
+      assertEquals(96, sd.stateDir().nextSeq());
     }
   }
 
   @Test
   void journalRecordsTheCheckpointHoldsAreSkippedEvenIfCompactionNeverHappened() throws Exception {
     Path journalCopy = dir.resolve("before-compaction");
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
+    try (Agent sd = open(dir, HP, 1)) {
       AgentCore c = core(sd);
       feed(c, 31);
       Files.copy(dir.resolve(StateDir.JOURNAL), journalCopy);
@@ -80,30 +84,30 @@ class StateDirTest {
     // Journal order must be by seq: the 32nd record was trained too, so only the 2 after it remain.
     System.arraycopy(tail, 0, both, old.length, tail.length);
     Files.write(dir.resolve(StateDir.JOURNAL), both);
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
-      assertEquals(2, sd.toReplay().size());
-      assertEquals(32, sd.toReplay().getFirst().seq());
+    try (Agent sd = open(dir, HP, 1)) {
+      assertEquals(2, sd.stateDir().toReplay().size());
+      assertEquals(32, sd.stateDir().toReplay().getFirst().seq());
     }
   }
 
   @Test
   void corruptCheckpointIsRefusedWithItsReason() throws Exception {
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
+    try (Agent sd = open(dir, HP, 1)) {
       feed(core(sd), 32);
     }
     Path ck = dir.resolve(StateDir.CHECKPOINT);
     byte[] b = Files.readAllBytes(ck);
     Files.write(ck, java.util.Arrays.copyOf(b, b.length - 100));
-    IOException e = assertThrows(IOException.class, () -> StateDir.open(dir, HP, new CpuBackend(), 1));
+    IOException e = assertThrows(IOException.class, () -> open(dir, HP, 1));
     assertTrue(e.getMessage().contains(StateDir.CHECKPOINT), e.getMessage());
   }
 
   @Test
   void hiddenSizeMismatchIsRefused() throws Exception {
-    try (StateDir sd = StateDir.open(dir, HP, new CpuBackend(), 1)) {
+    try (Agent sd = open(dir, HP, 1)) {
       feed(core(sd), 32);
     }
-    IOException e = assertThrows(IOException.class, () -> StateDir.open(dir, HP.withHidden(32), new CpuBackend(), 1));
+    IOException e = assertThrows(IOException.class, () -> open(dir, HP.withHidden(32), 1));
     assertTrue(e.getMessage().contains("hidden=64"), e.getMessage());
   }
 }

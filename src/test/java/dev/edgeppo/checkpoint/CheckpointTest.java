@@ -2,6 +2,7 @@ package dev.edgeppo.checkpoint;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,53 @@ class CheckpointTest {
     ByteBuffer.wrap(hugeLength).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 1L << 40);
     Files.write(f, hugeLength);
     assertTrue(assertThrows(IOException.class, () -> Checkpoint.read(f)).getMessage().contains("not plausible"));
+  }
+
+  /** Where tensor {@code name}'s data starts in the file. */
+  private static int dataOffset(byte[] full, String name) throws IOException {
+    int n = (int) ByteBuffer.wrap(full, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    var header = new com.fasterxml.jackson.databind.ObjectMapper().readTree(new String(full, 8, n, StandardCharsets.UTF_8).strip());
+    return 8 + n + header.get(name).get("data_offsets").get(0).asInt();
+  }
+
+  /**
+   * Issue 9 item 5: a sign flip in log_std[0] (std 0.3 to 3.3) and an exponent flip in actor.2.weight
+   * loaded silently on main. Each tensor's CRC32C is in the metadata; a mismatch is refused, naming it.
+   */
+  @Test
+  void aFlippedBitInTensorDataIsRefusedNamingTheTensor() throws IOException {
+    Path f = dir.resolve("c.safetensors");
+    Checkpoint.write(f, snapshot(4), Hyperparameters.defaults().withHidden(4), Map.of());
+    byte[] full = Files.readAllBytes(f);
+    assertTrue(Checkpoint.read(f).verified());
+    record Flip(String tensor, int byteInFloat, int mask) {}
+    for (Flip flip : new Flip[] {new Flip("log_std", 3, 0x80), new Flip("actor.2.weight", 3, 0x40),
+        new Flip("optimizer.critic.0.bias.exp_avg_sq", 0, 0x01)}) {
+      byte[] b = full.clone();
+      b[dataOffset(full, flip.tensor()) + flip.byteInFloat()] ^= (byte) flip.mask();
+      Path bad = dir.resolve("flipped.safetensors");
+      Files.write(bad, b);
+      IOException e = assertThrows(IOException.class, () -> Checkpoint.read(bad), flip.tensor());
+      assertTrue(e.getMessage().contains("'" + flip.tensor() + "'") && e.getMessage().contains("CRC32C"), e.getMessage());
+    }
+  }
+
+  /**
+   * Checkpoints from before the checksums (format_version 1, like the Python-written fixture) still load,
+   * marked unverified so the agent warns; a version 2 file without them is refused.
+   */
+  @Test
+  void checkpointsWithoutChecksumsLoadUnverifiedOnlyAsVersion1() throws IOException {
+    assertFalse(Checkpoint.read(PY_FIXTURE).verified());
+    Path f = dir.resolve("c.safetensors");
+    Checkpoint.write(f, snapshot(4), Hyperparameters.defaults().withHidden(4), Map.of());
+    byte[] full = Files.readAllBytes(f);
+    String header = new String(full, 8, (int) ByteBuffer.wrap(full, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(), StandardCharsets.UTF_8);
+    var json = (com.fasterxml.jackson.databind.node.ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(header.strip());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("__metadata__")).remove("crc32c");
+    String noSums = json.toString();
+    assertTrue(noSums.length() < header.length(), "test removed the checksums");
+    assertRefused(full, noSums, "'crc32c' is missing");
   }
 
   /** Rewrites the header (same length, padded) and expects a refusal whose message contains {@code what}. */

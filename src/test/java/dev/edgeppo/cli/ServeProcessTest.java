@@ -119,7 +119,7 @@ class ServeProcessTest {
       assertTrue(log.contains("\"msg\":\"checkpoint loaded\""), log);
       // It keeps learning from there.
       for (int i = 0; i < 40; i++) pair(again.port(), i);
-      JsonNode later = call(again.port(), "/v1/policy", null);
+      JsonNode later = settled(again.port()); // /v1/policy no longer waits for a running update: wait here
       assertTrue(later.get("updates").asLong() >= after.get("updates").asLong() + 1, later.toString());
     } finally {
       again.process().destroyForcibly();

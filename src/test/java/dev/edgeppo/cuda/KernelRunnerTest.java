@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 

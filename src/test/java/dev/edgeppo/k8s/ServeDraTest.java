@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
-import dev.edgeppo.ppo.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
-import dev.edgeppo.telemetry.SimTelemetry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +41,7 @@ class ServeDraTest {
       KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
           tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
       AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
-          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", dra), new SimTelemetry(), Backends.open("cpu"));
+          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", dra));
       try {
         assertNotNull(rt.dra());
         kubelet.register(tmp.resolve("registry"));

@@ -22,7 +22,7 @@ class AgentMetricsNvmlTest {
     StandIn.script(StandIn.TWO_GPUS);
     try (NvmlTelemetry t = NvmlTelemetry.open()) {
       AgentCore core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), t,
-          AgentOptions.defaults().withTrainInline(true));
+          AgentOptions.defaults().with(b -> b.trainInline(true)));
       AgentMetrics metrics = new AgentMetrics(core);
       // A first scrape loads the exposition classes; on a loaded machine that alone can outlast the reading's
       // reuse window and make the counted scrape read twice. Warm up, then wait the window out.

@@ -39,7 +39,7 @@ class AgentServerTest {
 
   static TestAgent agent() throws Exception {
     return new TestAgent(PpoLearner.fresh(HP, new CpuBackend(), 1), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withSeed(2).withMaxMemoryMb(32768L), Durability.NONE, null);
+        AgentOptions.defaults().with(b -> b.seed(2).maxMemoryMb(32768L)), Durability.NONE, null);
   }
 
   @Test
@@ -83,7 +83,7 @@ class AgentServerTest {
     p.setTensor("actor.4.bias", new float[] {(float) Math.log(0.56 / 0.44), (float) Math.log(0.08 / 0.92)});
     PpoLearner l = new PpoLearner(HP, new CpuBackend(), p, new AdamState(p.layout()), 0);
     try (TestAgent a = new TestAgent(l, FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withMode(Mode.INFER).withMaxMemoryMb(32768L), Durability.NONE, null)) {
+        AgentOptions.defaults().with(b -> b.mode(Mode.INFER).maxMemoryMb(32768L)), Durability.NONE, null)) {
       JsonNode al = a.allocate(80, 4000);
       float[] s = new float[5];
       for (int i = 0; i < 5; i++) s[i] = (float) al.get("state").get(i).asDouble();
@@ -263,7 +263,7 @@ class AgentServerTest {
     final List<Long> trainedThrough = java.util.Collections.synchronizedList(new ArrayList<>());
     public void append(Experience e) { seen.add(e); }
     public void sync(long seq) {}
-    public void updated(PpoLearner l, long through, UpdateMetrics m) { trainedThrough.add(through); }
+    public void updated(PpoLearner.Snapshot l, long through, UpdateMetrics m) { trainedThrough.add(through); }
   }
 
   @Test
@@ -271,7 +271,7 @@ class AgentServerTest {
     Recorder rec = new Recorder();
     int threads = 8, perThread = 60;
     try (TestAgent a = new TestAgent(PpoLearner.fresh(HP, new CpuBackend(), 1), FixedTelemetry.seedNode(),
-        AgentOptions.defaults().withSeed(5), rec, null)) {
+        AgentOptions.defaults().with(b -> b.seed(5)), rec, null)) {
       Set<String> ids = ConcurrentHashMap.newKeySet();
       ExecutorService ex = Executors.newFixedThreadPool(threads);
       List<Future<?>> fs = new ArrayList<>();

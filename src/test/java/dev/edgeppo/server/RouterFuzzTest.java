@@ -28,7 +28,7 @@ import java.util.Set;
 class RouterFuzzTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final AgentCore CORE = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1),
-      FixedTelemetry.seedNode(), AgentOptions.defaults().withTrainInline(true).withMaxPending(1000));
+      FixedTelemetry.seedNode(), AgentOptions.defaults().with(b -> b.trainInline(true).maxPending(1000)));
   static final Router ROUTER = new Router(CORE, new AgentMetrics(CORE), null, "fixed");
 
   @FuzzTest(maxDuration = "15s")

@@ -1,7 +1,7 @@
 package dev.edgeppo.bench;
 
 import dev.edgeppo.ppo.AdamState;
-import dev.edgeppo.ppo.Backends;
+import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.ParamLayout;
 import dev.edgeppo.ppo.Policy;

@@ -1,0 +1,156 @@
+package dev.edgeppo.agent;
+
+import dev.edgeppo.ppo.ParamLayout;
+import dev.edgeppo.ppo.PpoLearner;
+import dev.edgeppo.ppo.RolloutBatch;
+import dev.edgeppo.ppo.UpdateMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The one thread that trains: while full batches wait in the buffer, it runs an update on each and hands
+ * the learner's snapshot to {@link Durability#updated} (checkpoint, compact). Owns nothing else. Inline
+ * mode runs the same loop on the caller's thread (deterministic, for the simulator).
+ */
+final class Trainer {
+  private final ExperienceBuffer buffer;
+  private final PpoLearner learner;
+  private final Durability durability;
+  private final ExecutorService thread;
+  private final Object lock = new Object();
+  private boolean training;
+  private volatile boolean stopping;
+  private final AtomicLong failedUpdates = new AtomicLong();
+  private final AtomicLong failedCheckpoints = new AtomicLong();
+  private volatile Consumer<UpdateMetrics> updateObserver = m -> {};
+  private volatile Consumer<Throwable> failureObserver = t -> {};
+
+  Trainer(ExperienceBuffer buffer, PpoLearner learner, Durability durability, boolean inline) {
+    this.buffer = buffer;
+    this.learner = learner;
+    this.durability = durability;
+    this.thread = inline ? null : Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "edgeppo-trainer");
+      // Daemon: an update abandoned at the shutdown deadline must not keep the process alive; the journal
+      // still holds its batch, so the next start trains it.
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  void onUpdate(Consumer<UpdateMetrics> o) { this.updateObserver = Objects.requireNonNull(o); }
+  void onFailure(Consumer<Throwable> o) { this.failureObserver = Objects.requireNonNull(o); }
+
+  /** Starts the loop when a full batch waits and no update runs; returns whether an update is running. */
+  boolean kick() {
+    synchronized (lock) {
+      if (training) return true;
+      if (!buffer.hasBatch()) return false;
+      training = true;
+    }
+    if (thread == null) {
+      loop();
+      return true;
+    }
+    try {
+      thread.execute(this::loop);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      synchronized (lock) {
+        training = false;
+        lock.notifyAll();
+      }
+      return false; // shutting down: the batch stays in the journal for the next start
+    }
+  }
+
+  private void loop() {
+    while (true) {
+      List<Experience> batch = buffer.takeBatch();
+      if (batch != null) trainOn(batch);
+      synchronized (lock) {
+        if (stopping || !buffer.hasBatch()) {
+          training = false;
+          lock.notifyAll();
+          return;
+        }
+      }
+    }
+  }
+
+  private void trainOn(List<Experience> batch) {
+    UpdateMetrics m;
+    try {
+      m = learner.update(toBatch(batch));
+    } catch (RuntimeException | Error t) {
+      failedUpdates.incrementAndGet();
+      failureObserver.accept(t);
+      return;
+    }
+    try {
+      durability.updated(learner.snapshot(), batch.getLast().seq(), m);
+    } catch (RuntimeException t) {
+      // The learner holds the update; the journal still holds the batch, so nothing is lost: a later
+      // checkpoint covers it, or a restart trains it again.
+      failedCheckpoints.incrementAndGet();
+      failureObserver.accept(t);
+    }
+    updateObserver.accept(m);
+  }
+
+  static RolloutBatch toBatch(List<Experience> es) {
+    int t = es.size(), sd = ParamLayout.STATE_DIM, ad = ParamLayout.ACTION_DIM;
+    RolloutBatch b = RolloutBatch.allocate(t);
+    for (int i = 0; i < t; i++) {
+      Experience e = es.get(i);
+      System.arraycopy(e.state(), 0, b.states(), i * sd, sd);
+      System.arraycopy(e.action(), 0, b.actions(), i * ad, ad);
+      System.arraycopy(e.nextState(), 0, b.nextStates(), i * sd, sd);
+      b.logProbs()[i] = e.logProb();
+      b.values()[i] = e.value();
+      b.rewards()[i] = e.reward();
+      b.dones()[i] = e.done() ? 1f : 0f;
+    }
+    return new RolloutBatch(t, b.states(), b.actions(), b.logProbs(), b.values(), b.rewards(), b.nextStates(), b.dones());
+  }
+
+  boolean isTraining() { synchronized (lock) { return training; } }
+
+  /** Blocks until no update runs and no full batch waits, or the timeout passes; true when idle. */
+  boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    synchronized (lock) {
+      while (training) {
+        long left = TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime());
+        if (left <= 0) return false;
+        lock.wait(left);
+      }
+      return true;
+    }
+  }
+
+  long failedUpdates() { return failedUpdates.get(); }
+  long failedCheckpoints() { return failedCheckpoints.get(); }
+
+  /**
+   * Starts no further update and waits up to {@code wait} for a running one. Returns true when none runs
+   * any more; false when one was abandoned (its batch stays in the journal and is trained after restart).
+   */
+  boolean stop(Duration wait) {
+    stopping = true;
+    if (thread == null) return true;
+    thread.shutdown();
+    try {
+      return thread.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
