@@ -3,8 +3,6 @@ package dev.edgeppo.cli;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.server.AgentRuntime;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.HashMap;
@@ -65,7 +63,8 @@ public final class ServeCommand implements Callable<Integer> {
     ServeConfig cfg = ServeConfig.resolve(flags, env, file);
     LogSetup.configure(cfg.logFormat(), cfg.logLevel());
 
-    String token = cfg.tokenFile() == null ? null : readToken(cfg.tokenFile());
+    String token = cfg.tokenFile() == null ? null : ServeAccess.readToken(cfg.tokenFile(), LOG::warning);
+    ServeAccess.requireTokenOffLoopback(cfg.bind(), token != null);
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
         cfg.maxMemoryMb(), cfg.maxPods(), cfg.maxPending());
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
@@ -90,17 +89,5 @@ public final class ServeCommand implements Callable<Integer> {
     });
     stopped.await();
     return 0;
-  }
-
-  static String readToken(Path file) throws IOException {
-    String t;
-    try {
-      t = Files.readString(file, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new IOException("token file " + file + ": " + e.getMessage(), e);
-    }
-    if (t.isEmpty()) throw new IOException("token file " + file + " is empty");
-    if (t.length() < 16) throw new IOException("token file " + file + ": the token must have at least 16 characters");
-    return t;
   }
 }

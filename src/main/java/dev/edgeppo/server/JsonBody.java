@@ -59,13 +59,15 @@ final class JsonBody {
 
   int requireInt(String field) {
     JsonNode v = require(field);
-    if (!v.isIntegralNumber() || !v.canConvertToInt()) throw new BadInputException(field + " must be an integer, got " + kind(v));
+    if (v.isIntegralNumber() && !v.canConvertToInt()) throw new BadInputException(field + " is out of range: " + clip(v.asText()));
+    if (!v.isIntegralNumber()) throw new BadInputException(field + " must be an integer, got " + kind(v));
     return v.intValue();
   }
 
   long requireLong(String field) {
     JsonNode v = require(field);
-    if (!v.isIntegralNumber() || !v.canConvertToLong()) throw new BadInputException(field + " must be an integer, got " + kind(v));
+    if (v.isIntegralNumber() && !v.canConvertToLong()) throw new BadInputException(field + " is out of range: " + clip(v.asText()));
+    if (!v.isIntegralNumber()) throw new BadInputException(field + " must be an integer, got " + kind(v));
     return v.longValue();
   }
 
@@ -112,7 +114,7 @@ final class JsonBody {
   private static String kind(JsonNode v) {
     if (v.isTextual()) return "a string";
     if (v.isBoolean()) return "a boolean";
-    if (v.isIntegralNumber()) return "an integer out of range";
+    if (v.isIntegralNumber()) return "an integer";
     if (v.isNumber()) return "a fraction";
     if (v.isArray()) return "an array";
     if (v.isObject()) return "an object";

@@ -62,8 +62,8 @@ final class Router {
       if (!endpoint.equals("healthz") && !endpoint.equals("readyz") && !authorized(r.authorization()))
         return error(401, "missing or wrong bearer token", endpoint);
       return switch (endpoint) {
-        case "allocate" -> post(r, endpoint) ? body(r, endpoint, () -> allocate(r.body())) : notAllowed(endpoint, "POST");
-        case "feedback" -> post(r, endpoint) ? body(r, endpoint, () -> feedback(r.body())) : notAllowed(endpoint, "POST");
+        case "allocate" -> post(r) ? body(r, endpoint, () -> allocate(r.body())) : notAllowed(endpoint, "POST");
+        case "feedback" -> post(r) ? body(r, endpoint, () -> feedback(r.body())) : notAllowed(endpoint, "POST");
         case "healthz" -> get(r) ? json(200, Map.of("status", "alive"), endpoint) : notAllowed(endpoint, "GET");
         case "readyz" -> get(r) ? ready() : notAllowed(endpoint, "GET");
         case "metrics" -> get(r) ? new Response(200, metrics.contentType(), metrics.scrape(), endpoint) : notAllowed(endpoint, "GET");
@@ -165,7 +165,7 @@ final class Router {
     return MessageDigest.isEqual(expectedAuth, header.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static boolean post(Request r, String endpoint) { return "POST".equals(r.method()); }
+  private static boolean post(Request r) { return "POST".equals(r.method()); }
 
   private static boolean get(Request r) { return "GET".equals(r.method()); }
 

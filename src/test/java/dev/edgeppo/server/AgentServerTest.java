@@ -108,7 +108,8 @@ class AgentServerTest {
         Arguments.of("/allocate", "{\"cores\":80.5,\"memory\":4000}", "cores must be an integer"),
         Arguments.of("/allocate", "{\"cores\":true,\"memory\":4000}", "cores must be an integer"),
         Arguments.of("/allocate", "{\"cores\":[80],\"memory\":4000}", "cores must be an integer"),
-        Arguments.of("/allocate", "{\"cores\":99999999999,\"memory\":4000}", "cores must be an integer"),
+        Arguments.of("/allocate", "{\"cores\":99999999999,\"memory\":4000}", "cores is out of range: 99999999999"),
+        Arguments.of("/allocate", "{\"cores\":80,\"memory\":99999999999999999999}", "memory is out of range"),
         Arguments.of("/allocate", "{\"cores\":0,\"memory\":4000}", "cores must be in 1..100"),
         Arguments.of("/allocate", "{\"cores\":101,\"memory\":4000}", "cores must be in 1..100"),
         Arguments.of("/allocate", "{\"cores\":-5,\"memory\":4000}", "cores must be in 1..100"),
@@ -154,6 +155,17 @@ class AgentServerTest {
       assertEquals(0, a.core.buffered());
       // The allocation the bad feedback named is still answerable.
       assertEquals(1, a.feedback(id, 30, true, 2).get("buffered").asInt());
+    }
+  }
+
+  /** An integer where a boolean belongs is named as what it is, not as "an integer out of range". */
+  @Test
+  void aNumberForABooleanSaysTrueOrFalse() throws Exception {
+    try (TestAgent a = agent()) {
+      String id = a.allocate(50, 1000).get("allocation_id").asText();
+      HttpResponse<String> r = a.post("/feedback", "{\"allocation_id\":\"" + id + "\",\"actual_usage\":50,\"qos_met\":1,\"pods\":1}");
+      assertEquals(400, r.statusCode());
+      assertEquals("qos_met must be true or false, got an integer", TestAgent.json(r).get("error").asText());
     }
   }
 
