@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan
+.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -37,6 +37,10 @@ kernels:
 
 bindings:
 	bindings/generate.sh
+
+# cuda-kernels/generated/consts.h from dev.edgeppo.cuda.KernelAbi (committed; KernelAbiTest checks it).
+kernel-header: $(WRAPPER_PROPS)
+	./mvnw -B -q test -Dedgeppo.skipFuzz=true -Dtest=KernelAbiTest -Dedgeppo.writeKernelHeader=true -Dsurefire.failIfNoSpecifiedTests=false
 
 build: $(WRAPPER_PROPS) native kernels
 	$(MVN) -DskipTests package

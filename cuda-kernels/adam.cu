@@ -28,10 +28,10 @@ __device__ inline void clip_prepare_block(int size, const float* grad, const Ppo
       scalars[SC_COEF] = coef < 1.0 ? (float)coef : 1.f;
       scalars[SC_APPLIED] += 1.f;
       double t = (double)c.adam_step + scalars[SC_APPLIED];
-      scalars[SC_STEP_SIZE] = (float)(c.lr / (1.0 - pow(0.9, t)));
-      scalars[SC_BC2_SQRT] = (float)sqrt(1.0 - pow(0.999, t));
+      scalars[SC_STEP_SIZE] = (float)(c.lr / (1.0 - pow(c.beta1, t)));
+      scalars[SC_BC2_SQRT] = (float)sqrt(1.0 - pow(c.beta2, t));
       metrics[M_GRAD_NORM] += (float)norm;
-      for (int k = 0; k < 5; k++) metrics[M_POLICY + k] += stats[k];
+      for (int k = 0; k < M_STEP_STATS; k++) metrics[k] += stats[k];
     }
   }
   __syncthreads();
@@ -43,7 +43,7 @@ __device__ inline void adam_apply(Lanes l, int size, float* params, float* exp_a
   if (scalars[SC_APPLY] == 0.f) return;
   float coef = scalars[SC_COEF], step_size = scalars[SC_STEP_SIZE], bc2 = scalars[SC_BC2_SQRT];
   // rounded from double once, as torch rounds its Python-float hyperparameters
-  const float w1 = (float)(1.0 - 0.9), b2 = (float)0.999, w2 = (float)(1.0 - 0.999);
+  const float w1 = (float)(1.0 - c.beta1), b2 = (float)c.beta2, w2 = (float)(1.0 - c.beta2);
   for (int i = l.first; i < size; i += l.stride) {
     float g = coef < 1.f ? grad[i] * coef : grad[i];
     float m = exp_avg[i] + w1 * (g - exp_avg[i]);

@@ -1,5 +1,5 @@
-// Shared by every kernel file: the index-space helper, block reductions, the structs Java passes by
-// value, and the host-registration hook. Built as part of edgeppo.cu (see the Makefile): nvcc for the
+// Shared by every kernel file: the index-space helper, block reductions, the generated constants and
+// structs Java passes by value, and the host-registration hook. Built as part of edgeppo.cu (see the Makefile): nvcc for the
 // GPU, g++ with native/cuda-host/cuda_host.h for the host emulation.
 #ifndef EDGEPPO_COMMON_CUH
 #define EDGEPPO_COMMON_CUH
@@ -9,60 +9,9 @@
 #define EDGEPPO_REGISTER(fn, kind)
 #endif
 
-// Every block-cooperative kernel is launched with at most this many threads (a power of two): the
-// reduction scratch in shared memory is sized for it.
-#define EDGEPPO_MAX_THREADS 256
-
-// Activation applied after a linear layer.
-#define ACT_NONE 0
-#define ACT_RELU 1
-#define ACT_SIGMOID 2
-
-#define ACTION_DIM 2
-#define STATE_DIM 5
-
-// Where each tensor starts in the flat parameter (and gradient, and Adam-moment) array: the offsets
-// come from dev.edgeppo.ppo.ParamLayout, so the kernels hold no layout knowledge of their own.
-struct Layout {
-  int h;
-  int a0w, a0b, a2w, a2b, a4w, a4b, log_std;
-  int c0w, c0b, c2w, c2b, c4w, c4b;
-  int size;
-};
-
-// One update's constants, computed on the host in double and rounded once (as torch does with
-// Python scalars). Field order is mirrored by dev.edgeppo.cuda.KernelArgs.ppoConsts.
-struct PpoConsts {
-  float gamma, gamma_lambda;
-  float clip_eps, clip_lo, clip_hi;
-  float value_coef, entropy_coef;
-  float max_grad_norm, lr, adam_eps;
-  float log_std_min, log_std_max;
-  int epochs, minibatch, normalize, t;
-  int adam_step;  // Adam's step count before this update (its low 31 bits; see adam.cu)
-};
-
-// Per-step scalars written by one phase and read by the next (same indices on host and device).
-#define SC_LOSS 0        // this step's loss (finiteness guard)
-#define SC_APPLY 1       // 1 when the step goes ahead, 0 when the guard skips it
-#define SC_COEF 2        // gradient scale from clipping (1 when not clipping)
-#define SC_STEP_SIZE 3   // lr / (1 - beta1^t)
-#define SC_BC2_SQRT 4    // sqrt(1 - beta2^t)
-#define SC_APPLIED 5     // steps applied so far in this update
-#define SC_COUNT 8
-
-// Metrics accumulated over an update's steps and copied back once (UpdateMetrics).
-#define M_POLICY 0
-#define M_VALUE 1
-#define M_ENTROPY 2
-#define M_KL 3
-#define M_CLIP 4
-#define M_GRAD_NORM 5
-#define M_STEPS 6
-#define M_SKIPPED 7
-#define M_EXPLAINED_VAR 8
-#define M_ERROR 15  // set by a kernel asked for shapes it cannot handle
-#define M_COUNT 16
+// The constants and structs shared with the Java host code (slots, activation codes, limits, struct
+// Layout and struct PpoConsts), generated from dev.edgeppo.cuda.KernelAbi: edit them there.
+#include "generated/consts.h"
 
 // A strided walk over an index space. The same device function runs over a whole grid (layered
 // kernels) or over one block (the fused kernel), so the arithmetic exists once.

@@ -3,7 +3,9 @@
 // (forward of both networks, loss, backward, clipping, Adam), with the activations in shared memory.
 // At T = 32, H = 64 the arithmetic is ~1 MFLOP per step: launches, not arithmetic, are the cost, so one
 // launch replaces the layered path's ~80. Weights, gradients and Adam moments (37 KB each at H = 64)
-// stay in global memory, read through L1; shared memory (48 KB static) holds what is re-read most.
+// stay in global memory, read through L1; shared memory holds what is re-read most: 40 KB of static
+// arrays at FUSED_MAX_ROWS 32 and FUSED_MAX_H 64 (four activation buffers of 8 KB, 6 KB of reduction
+// scratch, 2 KB of minibatch rows), under the 48 KB a block may declare statically.
 // It calls the very device functions the layered kernels wrap, so both paths compute the same numbers.
 // Built through edgeppo.cu: nvcc -fatbin for the GPU, g++ -include cuda_host.h for the host.
 #ifndef EDGEPPO_FUSED_CU
@@ -13,9 +15,6 @@
 #include "loss.cu"
 #include "gae.cu"
 #include "adam.cu"
-
-#define FUSED_MAX_ROWS 32
-#define FUSED_MAX_H 64
 
 // Launch with one block of a power-of-two size <= EDGEPPO_MAX_THREADS. order holds epochs * t row
 // indices (one permutation per epoch). grad, v_next, adv, ret are global work buffers.

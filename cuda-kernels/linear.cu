@@ -17,7 +17,7 @@ __device__ inline float activate(float z, int act) {
 // their x reads are one broadcast; their W rows are `in` floats apart, a strided load that the register
 // reuse makes rare. (One lane per output read W once per output: at T = 32, H = 64 that strided traffic
 // was most of the fused update's time.) Each output still sums bias first, then i = 0..in-1 in order.
-#define LINEAR_ROWS 8
+// LINEAR_ROWS is in generated/consts.h: the host sizes linear_forward's grid by it.
 __device__ inline void linear_fwd(Lanes l, const float* x, const float* w, const float* b, float* y,
                                   int n, int in, int out, int act) {
   int groups = (n + LINEAR_ROWS - 1) / LINEAR_ROWS;

@@ -44,7 +44,8 @@ __device__ inline void gather_rows(Lanes l, const int* order, int start, int n, 
 // ---- loss and its gradient for n rows, one block. Writes d_mean_pre [n, 2] (gradient at the Sigmoid's
 // input), d_value [n], the log_std gradient into grad_log_std[0..2), this step's loss into scalars and
 // its statistics into the metric sums (added later, once the guard has decided; see adam.cu).
-// scratch holds 6 * blockDim.x floats; stats receives {policy, value, entropy, kl, clip} for this step.
+// scratch holds 6 * blockDim.x floats; stats receives this step's values at the slots M_POLICY, M_VALUE,
+// M_ENTROPY, M_KL and M_CLIP.
 __device__ inline void ppo_loss_block(int n, const float* mean, const float* log_std, const float* actions,
                                       const float* logp_old, const float* adv, const float* ret,
                                       const float* value, const PpoConsts& c, float* d_mean_pre,
@@ -90,11 +91,11 @@ __device__ inline void ppo_loss_block(int n, const float* mean, const float* log
     float policy = -scratch[0] / n, vloss = scratch[nb] / n, entropy = gaussian_entropy(log_std);
     for (int d = 0; d < ACTION_DIM; d++) grad_log_std[d] = scratch[(4 + d) * nb] - c.entropy_coef;
     scalars[SC_LOSS] = policy + c.value_coef * vloss - c.entropy_coef * entropy;
-    stats[0] = policy;
-    stats[1] = vloss;
-    stats[2] = entropy;
-    stats[3] = scratch[2 * nb] / n;
-    stats[4] = scratch[3 * nb] / n;
+    stats[M_POLICY] = policy;
+    stats[M_VALUE] = vloss;
+    stats[M_ENTROPY] = entropy;
+    stats[M_KL] = scratch[2 * nb] / n;
+    stats[M_CLIP] = scratch[3 * nb] / n;
   }
 }
 

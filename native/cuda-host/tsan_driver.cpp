@@ -42,20 +42,18 @@ static void launch(const char* name, int grid, int block, A... a) {
 int main() {
   // the online shape (H 64, minibatches of 32) with a tail: T 40 gives slices of 32 and 8 rows
   const int H = 64, T = 40, MB = 32, BLOCK = 64, FUSED_BLOCK = 256;
-  Layout L{};
-  int off = 0;
-  auto take = [&](int n) { int o = off; off += n; return o; };
-  L.h = H;
-  L.a0w = take(H * STATE_DIM); L.a0b = take(H); L.a2w = take(H * H); L.a2b = take(H);
-  L.a4w = take(ACTION_DIM * H); L.a4b = take(ACTION_DIM); L.log_std = take(ACTION_DIM);
-  L.c0w = take(H * STATE_DIM); L.c0b = take(H); L.c2w = take(H * H); L.c2b = take(H);
-  L.c4w = take(H); L.c4b = take(1); L.size = off;
-  PpoConsts c{0.99f, 0.99f * 0.95f, 0.2f, 0.8f, 1.2f, 0.5f, 0.01f, 0.5f, 3e-4f, 1e-8f, -4.6051702f, 0.f,
-              2, MB, 1, T, 0};
+  const Layout L = edgeppo_layout(H);
+  PpoConsts c{};
+  c.beta1 = 0.9; c.beta2 = 0.999;
+  c.gamma = 0.99f; c.gamma_lambda = 0.99f * 0.95f;
+  c.clip_eps = 0.2f; c.clip_lo = 0.8f; c.clip_hi = 1.2f;
+  c.value_coef = 0.5f; c.entropy_coef = 0.01f; c.max_grad_norm = 0.5f; c.lr = 3e-4f; c.adam_eps = 1e-8f;
+  c.log_std_min = -4.6051702f; c.log_std_max = 0.f;
+  c.epochs = 2; c.minibatch = MB; c.normalize = 1; c.t = T; c.adam_step = 0;
 
   auto params = rnd(L.size, -0.3f, 0.3f);
   params[L.log_std] = params[L.log_std + 1] = -1.f;
-  std::vector<float> m(L.size), v(L.size), grad(L.size), metrics(M_COUNT), scalars(SC_COUNT), stats(8);
+  std::vector<float> m(L.size), v(L.size), grad(L.size), metrics(M_COUNT), scalars(SC_COUNT), stats(M_STEP_STATS);
   auto states = rnd(T * STATE_DIM, 0, 1), next = rnd(T * STATE_DIM, 0, 1), actions = rnd(T * ACTION_DIM, 0, 1);
   auto logp = rnd(T, -2, 0), values = rnd(T, -1, 1), rewards = rnd(T, -1, 1), dones = rnd(T, 0, 1);
   for (auto& d : dones) d = d < 0.1f ? 1.f : 0.f;

@@ -1,5 +1,8 @@
 package dev.edgeppo.agent;
 
+import dev.edgeppo.observe.PodObserver;
+import dev.edgeppo.observe.SkipReason;
+import dev.edgeppo.observe.Verdict;
 import dev.edgeppo.ppo.Policy;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.ppo.UpdateMetrics;
@@ -39,6 +42,9 @@ public final class AgentCore implements AutoCloseable {
   private final AllocationTable allocations;
   private final ExperienceBuffer buffer;
   private final Trainer trainer;
+  /** Watches allocations that name their pod (SPEC §5); null until {@link #observeWith} (simulator, tests). */
+  private volatile PodObserver observer;
+  private volatile Consumer<AllocationTable.Answer> feedbackListener = a -> {};
 
   public AgentCore(PpoLearner learner, Telemetry telemetry, AgentOptions options) {
     this(learner, telemetry, options, Durability.NONE, 0);
@@ -65,8 +71,10 @@ public final class AgentCore implements AutoCloseable {
     Policy.Decision d = policy.act(state, options.mode() == Mode.TRAIN, rng);
     ActionMapper.Grant g = ActionMapper.grant(d.action(), req.cores(), req.memoryMb(), encoder.maxMemoryMb(gpu));
     String id = UUID.randomUUID().toString();
+    String podUid = req.podUid() == null ? null : dev.edgeppo.observe.PodCgroup.normalize(req.podUid());
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
-        g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), null, options.clock().millis()));
+        g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));
+    if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb());
     return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
   }
 
@@ -76,7 +84,25 @@ public final class AgentCore implements AutoCloseable {
    * answered and buffer the experience. Anything that fails before step 3 puts the allocation back as it
    * was and throws: a refused feedback changes nothing, so it can be sent again.
    */
-  public FeedbackResult feedback(Feedback fb) {
+  public FeedbackResult feedback(Feedback fb) { return feedback(fb, AllocationTable.Source.HTTP, null); }
+
+  /** Hands an allocation that names its pod to the observer, or records why nobody observes it. */
+  private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb) {
+    PodObserver o = observer;
+    if (o == null) {
+      allocations.observation(id, new AllocationTable.Observation(0, null, null,
+          List.of("not observed: this agent runs no pod observer")));
+      return;
+    }
+    PodObserver.Start s = o.observe(new PodObserver.Target(id, podUid, gpuIndex, cores, memoryMb));
+    allocations.observation(id, new AllocationTable.Observation(0, null, null, List.of(s.why())));
+  }
+
+  /**
+   * The one path of every feedback, whoever reports it: {@code source} and, for an observed one, the verdict
+   * it came from are kept with the allocation for GET /v1/allocations/{id}.
+   */
+  private FeedbackResult feedback(Feedback fb, AllocationTable.Source source, Verdict verdict) {
     fb.validate();
     AllocationTable.Record a = allocations.claim(fb.allocationId());
     ExperienceBuffer.Writer journal = durability::append;
@@ -86,7 +112,7 @@ public final class AgentCore implements AutoCloseable {
       float[] next = encoder.encode(a.requestedCores(), a.requestedMemoryMb(), gpuByIndex(a.gpuIndex()));
       float reward = (float) Reward.of(a.cores(), fb.actualUsage(), fb.qosMet(), fb.pods());
       if (options.mode() == Mode.INFER) {
-        allocations.answered(a);
+        answered(a, fb, source, verdict, reward);
         return new FeedbackResult(reward, 0, false, -1);
       }
       e = buffer.write(seq -> new Experience(seq, a.state(), a.action(), a.logProb(), a.value(), reward, next, fb.done()),
@@ -97,11 +123,66 @@ public final class AgentCore implements AutoCloseable {
       allocations.release(a);
       throw x;
     }
-    allocations.answered(a);                         // step 3: mark answered
+    answered(a, fb, source, verdict, e.reward());    // step 3: mark answered
     int buffered = buffer.durable(e);
     boolean running = trainer.kick();                // step 4 (and 5, 6 after it): train when a batch is full
     return new FeedbackResult(e.reward(), buffered, running, e.seq());
   }
+
+  private void answered(AllocationTable.Record a, Feedback fb, AllocationTable.Source source, Verdict verdict, double reward) {
+    AllocationTable.Answer answer = new AllocationTable.Answer(source, fb.actualUsage(), fb.qosMet(), fb.pods(), fb.done(), reward);
+    allocations.answered(a, answer, verdict == null ? null : new AllocationTable.Observation(verdict.samples(),
+        verdict.throttledSamples(), verdict.peakMemoryMib(), verdict.why()));
+    feedbackListener.accept(answer);
+  }
+
+  /**
+   * Lets {@code o} watch every later allocation that names its pod, reporting through this core. The observer
+   * must have been built on {@link #observerSink()}.
+   */
+  public void observeWith(PodObserver o) { this.observer = o; }
+
+  public PodObserver observer() { return observer; }
+
+  /** The feedback path and allocation table as the pod observer sees them. */
+  public PodObserver.Sink observerSink() {
+    return new PodObserver.Sink() {
+      @Override
+      public State state(String id) {
+        return allocations.view(id).map(v -> switch (v.status()) {
+          case PENDING, ANSWERING -> State.PENDING;
+          case ANSWERED -> State.ANSWERED;
+          case EXPIRED -> State.GONE;
+        }).orElse(State.GONE);
+      }
+
+      @Override
+      public Outcome report(String id, Verdict v) {
+        try {
+          feedback(new Feedback(id, v.actualUsage(), v.qosMet(), v.pods(), v.done()), AllocationTable.Source.OBSERVED, v);
+          return Outcome.RECORDED;
+        } catch (DuplicateFeedbackException e) {
+          return Outcome.ALREADY_ANSWERED;
+        } catch (UnknownAllocationException e) {
+          return Outcome.GONE;
+        }
+      }
+
+      @Override
+      public void expire(String id, String why) {
+        allocations.observation(id, new AllocationTable.Observation(0, null, null, List.of(why)));
+        allocations.expire(id, why);
+      }
+
+      @Override
+      public void notObserved(String id, SkipReason reason, String why) {
+        allocations.observation(id, new AllocationTable.Observation(0, null, null, List.of(why)));
+      }
+    };
+  }
+
+  /** Called after every recorded feedback, HTTP or observed (metrics). */
+  public void onFeedback(Consumer<AllocationTable.Answer> listener) { this.feedbackListener = Objects.requireNonNull(listener); }
 
   /** Experiences a journal replays at start: buffered as if their feedback had just arrived, not journaled again. */
   public void replay(Collection<Experience> experiences) {

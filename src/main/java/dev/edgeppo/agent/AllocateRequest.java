@@ -1,15 +1,22 @@
 package dev.edgeppo.agent;
 
+import dev.edgeppo.observe.PodCgroup;
+
 /**
- * What an admission webhook asks for (SPEC §4 /allocate).
+ * What an admission webhook or the DRA driver asks for (SPEC §4 /allocate).
  *
  * @param cores    requested SM cores in percent, 1..100
  * @param memoryMb requested GPU memory in MB, > 0
  * @param pod      "namespace/name" for logs, may be null
  * @param gpu      GPU index or UUID, null to let the agent choose (most free memory)
+ * @param podUid   the pod's UID (metadata.uid), may be null; with it the agent observes the pod and reports
+ *                 its own feedback (SPEC §5)
  */
-public record AllocateRequest(int cores, long memoryMb, String pod, String gpu) {
+public record AllocateRequest(int cores, long memoryMb, String pod, String gpu, String podUid) {
   public static final int MAX_POD_NAME = 512;
+
+  /** A request that does not name its pod's UID: nobody observes it, its feedback must come by POST /feedback. */
+  public AllocateRequest(int cores, long memoryMb, String pod, String gpu) { this(cores, memoryMb, pod, gpu, null); }
 
   /** Throws {@link BadInputException} naming the first field out of range. */
   public void validate() {
@@ -17,5 +24,7 @@ public record AllocateRequest(int cores, long memoryMb, String pod, String gpu) 
     if (memoryMb <= 0) throw new BadInputException("memory must be > 0 MB, got " + memoryMb);
     if (pod != null && pod.length() > MAX_POD_NAME) throw new BadInputException("pod must be at most " + MAX_POD_NAME + " characters");
     if (gpu != null && gpu.isBlank()) throw new BadInputException("gpu must be an index or a UUID, got an empty string");
+    if (podUid != null && !PodCgroup.isUid(podUid))
+      throw new BadInputException("pod_uid must be the pod's metadata.uid (a UUID such as 3e5f6a1c-1b2c-4d3e-8f90-0123456789ab)");
   }
 }

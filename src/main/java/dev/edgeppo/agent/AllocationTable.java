@@ -2,6 +2,7 @@ package dev.edgeppo.agent;
 
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -31,12 +32,35 @@ public final class AllocationTable {
                        long requestedMemoryMb, int cores, long memoryMb, int gpuIndex, String gpuUuid, String podUid,
                        long createdMillis) {}
 
-  /** A record and its current status. */
-  public record View(Record record, Status status) {}
+  /** Who reported an allocation's feedback. */
+  public enum Source { HTTP, OBSERVED }
+
+  /** The feedback that answered an allocation, and its reward. */
+  public record Answer(Source source, double actualUsage, boolean qosMet, int pods, boolean done, double reward) {}
+
+  /**
+   * What the pod observer saw of an allocation (SPEC §4 {@code observation}): the readings it judged and why it
+   * judged as it did, or why it did not observe. {@code throttledSamples} and {@code peakMemoryMib} are null
+   * when nothing was read.
+   */
+  public record Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why) {
+    public Observation {
+      why = List.copyOf(why);
+    }
+  }
+
+  /**
+   * A record, its current status, and what is known of its end: the answer (null until answered), the
+   * observation (null when none was asked for), and why it expired (null unless it did, before the TTL).
+   */
+  public record View(Record record, Status status, Answer answer, Observation observation, String expiredWhy) {}
 
   private static final class Entry {
     final Record record;
     final AtomicReference<Status> status = new AtomicReference<>(Status.PENDING);
+    volatile Answer answer;
+    volatile Observation observation;
+    volatile String expiredWhy;
 
     Entry(Record record) { this.record = record; }
   }
@@ -80,6 +104,8 @@ public final class AllocationTable {
     long now = clock.millis();
     Entry e = entries.get(id);
     if (e == null) throw new UnknownAllocationException("unknown allocation_id '" + id + "'");
+    if (e.status.get() == Status.EXPIRED)
+      throw new UnknownAllocationException("allocation '" + id + "' " + (e.expiredWhy == null ? "expired" : e.expiredWhy));
     if (e.status.get() != Status.PENDING) throw duplicate(id);
     if (now - e.record.createdMillis() > ttlMillis) {
       expire(id, e);
@@ -91,8 +117,15 @@ public final class AllocationTable {
   }
 
   /** The claimed allocation's experience is durable: its answer is final. */
-  public void answered(Record r) {
+  public void answered(Record r) { answered(r, null, null); }
+
+  /** As {@link #answered(Record)}, keeping the answer (and what the observer saw) for {@link #view}. */
+  public void answered(Record r, Answer answer, Observation observation) {
     Entry e = entries.get(r.id());
+    if (e != null && e.record == r) {
+      e.answer = answer;
+      if (observation != null) e.observation = observation;
+    }
     // The entry may have been dropped by the size cap meanwhile; the count is kept either way.
     if (e == null || e.record != r || e.status.compareAndSet(Status.ANSWERING, Status.ANSWERED)) pending.decrementAndGet();
   }
@@ -111,7 +144,28 @@ public final class AllocationTable {
 
   public Optional<View> view(String id) {
     Entry e = entries.get(id);
-    return e == null ? Optional.empty() : Optional.of(new View(e.record, e.status.get()));
+    return e == null ? Optional.empty() : Optional.of(new View(e.record, e.status.get(), e.answer, e.observation, e.expiredWhy));
+  }
+
+  /** Records what the observer says of a pending allocation (why it is not observed, say). */
+  public void observation(String id, Observation o) {
+    Entry e = entries.get(id);
+    if (e != null) e.observation = o;
+  }
+
+  /**
+   * Expires a pending allocation before its TTL ({@code why} says why, SPEC §5: its pod never showed a GPU
+   * process). Unlike a TTL expiry the entry stays until the TTL, so GET /v1/allocations shows the reason and
+   * a late feedback gets 404 with it. False when it was not pending.
+   */
+  public boolean expire(String id, String why) {
+    Entry e = entries.get(id);
+    if (e == null) return false;
+    if (!e.status.compareAndSet(Status.PENDING, Status.EXPIRED)) return false;
+    e.expiredWhy = why;
+    pending.decrementAndGet();
+    expired.increment();
+    return true;
   }
 
   private static DuplicateFeedbackException duplicate(String id) {

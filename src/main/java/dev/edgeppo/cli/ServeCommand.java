@@ -68,7 +68,7 @@ public final class ServeCommand implements Callable<Integer> {
     AgentOptions options = new AgentOptions(cfg.mode(), false, cfg.seed(), InstantSource.system(), cfg.pendingTtl(),
         cfg.maxMemoryMb(), cfg.maxPods(), cfg.maxPending());
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
-        options, cfg.readTimeout(), cfg.telemetry(), cfg.backend(), cfg.dra()));
+        options, cfg.readTimeout(), cfg.telemetry(), cfg.backend(), cfg.observe(), cfg.dra()));
     // One plain line on stdout that scripts and tests wait for, whatever the log format.
     System.out.println("edgeppo serve listening on " + cfg.bind() + ":" + rt.port());
     System.out.flush();

@@ -7,6 +7,7 @@ import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.StateEncoder;
 import dev.edgeppo.k8s.KubeletPlugin;
+import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ import java.util.Map;
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
-                   String logFormat, String logLevel, Hyperparameters hp, KubeletPlugin.Settings dra) {
+                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, KubeletPlugin.Settings dra) {
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -49,6 +50,9 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("seed", "0", "seeds the fresh policy and action sampling");
     key("log_format", "text", "text or json (one object a line)");
     key("log_level", "info", "debug, info, warn or error");
+    key("proc_root", "/proc", "where the pod observer reads /proc/<pid>/cgroup (the host's: the agent needs hostPID)");
+    key("observe_period_seconds", "2", "the pod observer reads each observed pod's GPU processes this often (decimals allowed)");
+    key("observe_window_seconds", "60", "an observed pod is judged after this long from its first GPU process, or when its processes are gone");
     // The node's DRA driver (SPEC §5): on when kubelet_plugin_dir is set.
     key("kubelet_plugin_dir", null, "run the DRA driver: its socket dra.sock goes here (in a cluster /var/lib/kubelet/plugins/gpu.edgeppo.dev)");
     key("kubelet_registry_dir", "/var/lib/kubelet/plugins_registry", "the kubelet's plugin registration directory");
@@ -101,7 +105,20 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", 513, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
         Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
-        src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp, dra);
+        src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
+        observe(src), dra);
+  }
+
+  private static ObserveSettings observe(Sources src) {
+    Duration period = src.secondsIn("observe_period_seconds", 0.001, 3600);
+    Duration window = src.secondsIn("observe_window_seconds", 0.001, 24 * 3600);
+    if (window.compareTo(period) < 0) {
+      throw src.bad("observe_window_seconds", src.string("observe_window_seconds"),
+          "at least observe_period_seconds (" + src.string("observe_period_seconds") + ")");
+    }
+    String root = src.string("proc_root");
+    if (root.isBlank()) throw src.bad("proc_root", root, "a directory");
+    return new ObserveSettings(Path.of(root), period, window);
   }
 
   private static Map<String, JsonNode> readFile(Path file) throws IOException {
@@ -151,6 +168,18 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         return n;
       } catch (NumberFormatException e) {
         throw bad(key, v, "an integer in " + lo + ".." + hi);
+      }
+    }
+
+    /** A duration in seconds, decimals allowed (tests observe on millisecond periods). */
+    Duration secondsIn(String key, double lo, double hi) {
+      String v = string(key);
+      try {
+        double d = Double.parseDouble(v.trim());
+        if (!(d >= lo && d <= hi)) throw bad(key, v, "a number of seconds in " + lo + ".." + hi);
+        return Duration.ofNanos(Math.round(d * 1e9));
+      } catch (NumberFormatException e) {
+        throw bad(key, v, "a number of seconds in " + lo + ".." + hi);
       }
     }
 

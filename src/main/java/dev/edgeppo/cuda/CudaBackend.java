@@ -11,7 +11,9 @@ import dev.edgeppo.ppo.PolicyParams;
 import dev.edgeppo.ppo.RolloutBatch;
 import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.ppo.UpdateMetrics;
+import dev.edgeppo.cuda.KernelAbi.Metric;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -34,26 +36,15 @@ public final class CudaBackend implements UpdateBackend {
   /** Which kernels run an update. */
   public enum Path { FUSED, LAYERED, LAYERED_GEMM }
 
-  // Limits of fused.cu (FUSED_MAX_ROWS, FUSED_MAX_H) and the size of its sequential work.
-  static final int FUSED_MAX_ROWS = 32;
-  static final int FUSED_MAX_H = 64;
+  // The fused kernel's limits (KernelAbi, shared with the kernels) and the size of its sequential work.
+  static final int FUSED_MAX_ROWS = KernelAbi.FUSED_MAX_ROWS;
+  static final int FUSED_MAX_H = KernelAbi.FUSED_MAX_H;
   static final int FUSED_MAX_T = 256;
-  /**
-   * Block size of the fused kernel: 8 warps, two per scheduler of an SM to hide latency; at T 32, H 64
-   * a hidden layer's forward is exactly 256 lanes of LINEAR_ROWS rows.
-   */
-  static final int FUSED_THREADS = 256;
-  /** Rows per lane of linear_forward (linear.cu's LINEAR_ROWS): sizes its grid. */
-  static final int LINEAR_ROWS = 8;
   /** From this many rows per minibatch the H x H GEMMs go to cuBLAS. */
   static final int GEMM_MIN_ROWS = 256;
 
-  // Slots of the metric sums and per-step scalars (cuda-kernels/common.cuh).
-  private static final int M_POLICY = 0, M_VALUE = 1, M_ENTROPY = 2, M_KL = 3, M_CLIP = 4, M_GRAD_NORM = 5,
-      M_STEPS = 6, M_SKIPPED = 7, M_EXPLAINED_VAR = 8, M_ERROR = 15, M_COUNT = 16, SC_COUNT = 8, STATS = 8;
-  private static final int ACT_NONE = 0, ACT_RELU = 1, ACT_SIGMOID = 2;
-
   private final KernelRunner runner;
+  private final Kernels kernels;
   private final Path forced;
   private Regions at;
   private DeviceBuffer io, work;
@@ -74,6 +65,7 @@ public final class CudaBackend implements UpdateBackend {
 
   CudaBackend(KernelRunner runner, Path forced) {
     this.runner = runner;
+    this.kernels = new Kernels(runner);
     this.forced = forced;
   }
 
@@ -115,45 +107,95 @@ public final class CudaBackend implements UpdateBackend {
     return runner.call(() -> run(params, adam, batch, hp, path));
   }
 
-  /**
-   * Offsets (in floats) of everything in the two device buffers: {@code io} is what crosses the bus,
-   * {@code work} never does.
-   */
-  private record Regions(int h, int size, int t, int epochs,
-                         int m, int v, int metrics, int scalars, int stats, int states, int actions, int logp,
-                         int values, int rewards, int next, int dones, int order, int ioLength,
-                         int grad, int vNext, int adv, int ret, int mbStates, int mbActions, int mbLogp, int mbAdv,
-                         int mbRet, int ah1, int ah2, int ch1, int ch2, int mean, int dMean, int value, int dValue,
-                         int prod, int workLength) {
-    static Regions of(ParamLayout l, int t, int epochs) {
-      int p = l.size(), h = l.hidden(), th = t * h;
-      int m = p, v = 2 * p, metrics = 3 * p, scalars = metrics + M_COUNT, stats = scalars + SC_COUNT;
-      int states = stats + STATS, actions = states + t * STATE_DIM, logp = actions + t * ACTION_DIM;
-      int values = logp + t, rewards = values + t, next = rewards + t, dones = next + t * STATE_DIM;
-      int order = dones + t, ioLength = order + epochs * t;
-      int grad = 0, vNext = p, adv = vNext + t, ret = adv + t, mbStates = ret + t;
-      int mbActions = mbStates + t * STATE_DIM, mbLogp = mbActions + t * ACTION_DIM, mbAdv = mbLogp + t;
-      int mbRet = mbAdv + t, ah1 = mbRet + t, ah2 = ah1 + th, ch1 = ah2 + th, ch2 = ch1 + th, mean = ch2 + th;
-      int dMean = mean + t * ACTION_DIM, value = dMean + t * ACTION_DIM, dValue = value + t, prod = dValue + t;
-      return new Regions(h, p, t, epochs, m, v, metrics, scalars, stats, states, actions, logp, values, rewards,
-          next, dones, order, ioLength, grad, vNext, adv, ret, mbStates, mbActions, mbLogp, mbAdv, mbRet, ah1, ah2,
-          ch1, ch2, mean, dMean, value, dValue, prod, prod + th);
+  /** Hands out consecutive regions of a buffer, in floats. */
+  private static final class Slices {
+    private int end;
+
+    int take(int floats) {
+      int at = end;
+      end = Math.addExact(end, floats);
+      return at;
+    }
+  }
+
+  /** Where one network's layer outputs live in the work buffer: out[i] [t, out_i], and dOut [t, out_last]. */
+  private record NetRegions(List<ParamLayout.Layer> layers, int[] out, int dOut) {
+    static NetRegions of(List<ParamLayout.Layer> layers, Slices work, int t) {
+      int[] out = new int[layers.size()];
+      for (int i = 0; i < out.length; i++) out[i] = work.take(t * layers.get(i).out());
+      return new NetRegions(layers, out, work.take(t * layers.getLast().out()));
     }
 
+    int output() { return out[out.length - 1]; }
+  }
+
+  /**
+   * Offsets (in floats) of everything in the two device buffers, each taken in turn by its size:
+   * {@code io} is what crosses the bus, {@code work} never does.
+   */
+  private static final class Regions {
+    final int h, size, t, epochs;
+    // io: parameters and both Adam moments first, so one copy brings them back with the metric sums
+    final int params, m, v, metrics, scalars, stats, states, actions, logp, values, rewards, next, dones, order;
+    final int ioLength;
+    // work
+    final int grad, vNext, adv, ret, mbStates, mbActions, mbLogp, mbAdv, mbRet, prod;
+    final NetRegions actor, critic;
+    final int workLength;
+
+    Regions(ParamLayout l, int t, int epochs) {
+      this.h = l.hidden();
+      this.size = l.size();
+      this.t = t;
+      this.epochs = epochs;
+      Slices io = new Slices();
+      params = io.take(size);
+      m = io.take(size);
+      v = io.take(size);
+      metrics = io.take(KernelAbi.METRIC_COUNT);
+      scalars = io.take(KernelAbi.SCALAR_COUNT);
+      stats = io.take(KernelAbi.STEP_STATS);
+      states = io.take(t * STATE_DIM);
+      actions = io.take(t * ACTION_DIM);
+      logp = io.take(t);
+      values = io.take(t);
+      rewards = io.take(t);
+      next = io.take(t * STATE_DIM);
+      dones = io.take(t);
+      order = io.take(epochs * t);
+      ioLength = io.end;
+      Slices w = new Slices();
+      grad = w.take(size);
+      vNext = w.take(t);
+      adv = w.take(t);
+      ret = w.take(t);
+      mbStates = w.take(t * STATE_DIM);
+      mbActions = w.take(t * ACTION_DIM);
+      mbLogp = w.take(t);
+      mbAdv = w.take(t);
+      mbRet = w.take(t);
+      actor = NetRegions.of(l.actor(), w, t);
+      critic = NetRegions.of(l.critic(), w, t);
+      prod = w.take(t * h);
+      workLength = w.end;
+    }
+
+    int metric(KernelAbi.Metric which) { return metrics + which.slot(); }
+
     /** Floats copied back: parameters, both moments, the metric sums. */
-    int downloadLength() { return metrics + M_COUNT; }
+    int downloadLength() { return metrics + KernelAbi.METRIC_COUNT; }
   }
 
   private void ensureBuffers(Regions r) {
-    if (io == null || io.floats() < r.ioLength() || at.size() != r.size()) {
+    if (io == null || io.floats() < r.ioLength || at.size != r.size) {
       if (io != null) io.close();
-      io = runner.allocate(r.ioLength());
-      staging = new float[r.ioLength()];
+      io = runner.allocate(r.ioLength);
+      staging = new float[r.ioLength];
       stateOnDevice = false;
     }
-    if (work == null || work.floats() < r.workLength()) {
+    if (work == null || work.floats() < r.workLength) {
       if (work != null) work.close();
-      work = runner.allocate(r.workLength());
+      work = runner.allocate(r.workLength);
     }
     at = r;
   }
@@ -161,135 +203,145 @@ public final class CudaBackend implements UpdateBackend {
   private UpdateMetrics run(PolicyParams params, AdamState adam, RolloutBatch b, Hyperparameters hp, Path path) {
     ParamLayout l = params.layout();
     int t = b.size();
-    ensureBuffers(Regions.of(l, t, hp.epochs()));
+    ensureBuffers(new Regions(l, t, hp.epochs()));
     Regions r = at;
     // The online learner hands back the arrays the last update filled: then only the batch crosses.
-    int p = r.size();
+    int p = r.size;
     boolean skipState = stateOnDevice && Arrays.equals(params.data(), 0, p, staging, 0, p)
-        && Arrays.equals(adam.expAvg(), 0, p, staging, r.m(), r.m() + p)
-        && Arrays.equals(adam.expAvgSq(), 0, p, staging, r.v(), r.v() + p);
+        && Arrays.equals(adam.expAvg(), 0, p, staging, r.m, r.m + p)
+        && Arrays.equals(adam.expAvgSq(), 0, p, staging, r.v, r.v + p);
     stateOnDevice = false; // until this update's results are back
     stage(params, adam, b, hp, r);
-    int from = skipState ? r.metrics() : 0;
-    runner.upload(staging, from, io.at(from), r.ioLength() - from);
+    int from = skipState ? r.metrics : 0;
+    runner.upload(staging, from, io.at(from), r.ioLength - from);
 
-    int[] layoutArgs = KernelArgs.layout(l);
-    int[] consts = KernelArgs.ppoConsts(hp, t, adam.step());
+    KernelAbi.PpoConsts consts = KernelAbi.PpoConsts.of(hp, t, adam.step());
     if (path == Path.FUSED) {
-      runner.launch("ppo_update_fused", Launch.oneBlock(FUSED_THREADS), layoutArgs, consts, io.at(0), io.at(r.m()),
-          io.at(r.v()), io.at(r.metrics()), io.at(r.scalars()), io.at(r.stats()), io.at(r.states()),
-          io.at(r.actions()), io.at(r.logp()), io.at(r.values()), io.at(r.rewards()), io.at(r.next()),
-          io.at(r.dones()), io.at(r.order()), work.at(r.grad()), work.at(r.vNext()), work.at(r.adv()),
-          work.at(r.ret()));
+      kernels.ppoUpdateFused(l, consts, io.at(r.params), io.at(r.m), io.at(r.v), io.at(r.metrics), io.at(r.scalars),
+          io.at(r.stats), io.at(r.states), io.at(r.actions), io.at(r.logp), io.at(r.values), io.at(r.rewards),
+          io.at(r.next), io.at(r.dones), io.at(r.order), work.at(r.grad), work.at(r.vNext), work.at(r.adv),
+          work.at(r.ret));
     } else {
       new Layered(l, r, consts, path == Path.LAYERED_GEMM).update(t, hp);
     }
 
     runner.download(io.at(0), staging, 0, r.downloadLength());
     float[] s = staging;
-    if (s[r.metrics() + M_ERROR] != 0f)
+    if (s[r.metric(Metric.ERROR)] != 0f)
       throw new KernelException("kernel ppo_update_fused: refused shapes T " + t + ", H " + l.hidden() + ", minibatch "
           + hp.minibatchFor(t));
-    System.arraycopy(s, 0, params.data(), 0, p);
-    System.arraycopy(s, r.m(), adam.expAvg(), 0, p);
-    System.arraycopy(s, r.v(), adam.expAvgSq(), 0, p);
-    int mo = r.metrics();
-    int steps = Math.round(s[mo + M_STEPS]), skipped = Math.round(s[mo + M_SKIPPED]);
+    System.arraycopy(s, r.params, params.data(), 0, p);
+    System.arraycopy(s, r.m, adam.expAvg(), 0, p);
+    System.arraycopy(s, r.v, adam.expAvgSq(), 0, p);
+    int steps = Math.round(s[r.metric(Metric.STEPS)]), skipped = Math.round(s[r.metric(Metric.SKIPPED)]);
     adam.setStep(adam.step() + steps - skipped);
     stateOnDevice = true;
     double done = Math.max(1, steps - skipped);
     double[] std = new double[ACTION_DIM];
     for (int d = 0; d < ACTION_DIM; d++) std[d] = Math.exp(params.data()[l.logStd.offset() + d]);
-    return new UpdateMetrics(s[mo + M_POLICY] / done, s[mo + M_VALUE] / done, s[mo + M_ENTROPY] / done,
-        s[mo + M_KL] / done, s[mo + M_CLIP] / done, s[mo + M_EXPLAINED_VAR], std, s[mo + M_GRAD_NORM] / done,
-        steps, skipped, t);
+    return new UpdateMetrics(s[r.metric(Metric.POLICY)] / done, s[r.metric(Metric.VALUE)] / done,
+        s[r.metric(Metric.ENTROPY)] / done, s[r.metric(Metric.KL)] / done, s[r.metric(Metric.CLIP)] / done,
+        s[r.metric(Metric.EXPLAINED_VAR)], std, s[r.metric(Metric.GRAD_NORM)] / done, steps, skipped, t);
   }
 
   /** Packs everything the update reads into the staging array, laid out as {@link Regions}. */
   private void stage(PolicyParams params, AdamState adam, RolloutBatch b, Hyperparameters hp, Regions r) {
     float[] s = staging;
-    int p = r.size(), t = r.t();
-    System.arraycopy(params.data(), 0, s, 0, p);
-    System.arraycopy(adam.expAvg(), 0, s, r.m(), p);
-    System.arraycopy(adam.expAvgSq(), 0, s, r.v(), p);
-    Arrays.fill(s, r.metrics(), r.states(), 0f);
-    System.arraycopy(b.states(), 0, s, r.states(), t * STATE_DIM);
-    System.arraycopy(b.actions(), 0, s, r.actions(), t * ACTION_DIM);
-    System.arraycopy(b.logProbs(), 0, s, r.logp(), t);
-    System.arraycopy(b.values(), 0, s, r.values(), t);
-    System.arraycopy(b.rewards(), 0, s, r.rewards(), t);
-    System.arraycopy(b.nextStates(), 0, s, r.next(), t * STATE_DIM);
-    System.arraycopy(b.dones(), 0, s, r.dones(), t);
+    int p = r.size, t = r.t;
+    System.arraycopy(params.data(), 0, s, r.params, p);
+    System.arraycopy(adam.expAvg(), 0, s, r.m, p);
+    System.arraycopy(adam.expAvgSq(), 0, s, r.v, p);
+    Arrays.fill(s, r.metrics, r.states, 0f);
+    System.arraycopy(b.states(), 0, s, r.states, t * STATE_DIM);
+    System.arraycopy(b.actions(), 0, s, r.actions, t * ACTION_DIM);
+    System.arraycopy(b.logProbs(), 0, s, r.logp, t);
+    System.arraycopy(b.values(), 0, s, r.values, t);
+    System.arraycopy(b.rewards(), 0, s, r.rewards, t);
+    System.arraycopy(b.nextStates(), 0, s, r.next, t * STATE_DIM);
+    System.arraycopy(b.dones(), 0, s, r.dones, t);
     // Row orders of every epoch, as the CPU backend draws them; ints travel as their bit patterns.
     int[] order = new int[t];
     for (int i = 0; i < t; i++) order[i] = i;
     SplittableRandom shuffler = CpuBackend.shuffler(hp, adam.step());
     for (int e = 0; e < hp.epochs(); e++) {
       if (shuffler != null) CpuBackend.shuffle(order, t, shuffler);
-      for (int i = 0; i < t; i++) s[r.order() + e * t + i] = Float.intBitsToFloat(order[i]);
+      for (int i = 0; i < t; i++) s[r.order + e * t + i] = Float.intBitsToFloat(order[i]);
     }
   }
 
-  /** The layered path: one launch per layer and phase, the same device functions as the fused kernel. */
+  /**
+   * The layered path: one launch per layer and phase, walking the layers of {@link ParamLayout}, with
+   * the same device functions as the fused kernel.
+   */
   private final class Layered {
-    /** One network's tensor offsets and output width. */
-    private record Net(int w0, int b0, int w2, int b2, int w4, int b4, int out, int h1, int h2, int y, int dy) {}
-
     private final ParamLayout l;
     private final Regions r;
-    private final int[] consts;
+    private final KernelAbi.PpoConsts consts;
     private final boolean gemm;
-    private final int h;
-    private final Net actor, critic;
 
-    Layered(ParamLayout l, Regions r, int[] consts, boolean gemm) {
+    Layered(ParamLayout l, Regions r, KernelAbi.PpoConsts consts, boolean gemm) {
       this.l = l;
       this.r = r;
       this.consts = consts;
       this.gemm = gemm;
-      this.h = l.hidden();
-      actor = new Net(l.actor0W.offset(), l.actor0B.offset(), l.actor2W.offset(), l.actor2B.offset(),
-          l.actor4W.offset(), l.actor4B.offset(), ACTION_DIM, r.ah1(), r.ah2(), r.mean(), r.dMean());
-      critic = new Net(l.critic0W.offset(), l.critic0B.offset(), l.critic2W.offset(), l.critic2B.offset(),
-          l.critic4W.offset(), l.critic4B.offset(), 1, r.ch1(), r.ch2(), r.value(), r.dValue());
+      // What the kernels assume of the networks: ReLU between layers (the input gradient is masked by
+      // the layer's own output), the Sigmoid of the actor's mean folded into the loss's gradient.
+      requireActivations(r.actor, ParamLayout.Activation.SIGMOID);
+      requireActivations(r.critic, ParamLayout.Activation.NONE);
+    }
+
+    private static void requireActivations(NetRegions net, ParamLayout.Activation last) {
+      for (int i = 0; i < net.layers().size(); i++) {
+        ParamLayout.Activation want = i == net.layers().size() - 1 ? last : ParamLayout.Activation.RELU;
+        if (net.layers().get(i).act() != want)
+          throw new IllegalStateException("the CUDA kernels take " + want + " after layer " + i + " of this network, not "
+              + net.layers().get(i).act() + " (see loss.cu and linear.cu)");
+      }
     }
 
     private DevicePtr param(int off) { return io.at(off); }
-    private DevicePtr grad(int off) { return work.at(r.grad() + off); }
+    private DevicePtr grad(int off) { return work.at(r.grad + off); }
     private DevicePtr w(int off) { return work.at(off); }
 
     void update(int t, Hyperparameters hp) {
       // 1-3: bootstrap values through the critic, then GAE, explained variance, normalisation
-      forward(critic, io.at(r.next()), t, w(r.vNext()));
-      runner.launch("gae", Launch.oneBlock(Launch.THREADS), t, io.at(r.rewards()), io.at(r.values()), w(r.vNext()),
-          io.at(r.dones()), consts, w(r.adv()), w(r.ret()), io.at(r.metrics()));
+      forward(r.critic, io.at(r.next), t, w(r.vNext));
+      kernels.gae(t, io.at(r.rewards), io.at(r.values), w(r.vNext), io.at(r.dones), consts, w(r.adv), w(r.ret),
+          io.at(r.metrics));
       int mb = hp.minibatchFor(t);
       for (int e = 0; e < hp.epochs(); e++)
         for (int start = 0; start < t; start += mb) step(e, start, Math.min(mb, t - start), t);
     }
 
     private void step(int epoch, int start, int n, int t) {
-      runner.launch("gather_minibatch", Launch.elementwise(n), io.at(r.order() + epoch * t), start, n,
-          io.at(r.states()), io.at(r.actions()), io.at(r.logp()), w(r.adv()), w(r.ret()), w(r.mbStates()),
-          w(r.mbActions()), w(r.mbLogp()), w(r.mbAdv()), w(r.mbRet()));
-      forward(actor, w(r.mbStates()), n, w(r.mean()));
-      forward(critic, w(r.mbStates()), n, w(r.value()));
-      runner.launch("ppo_loss", Launch.oneBlock(Launch.THREADS), n, w(r.mean()), param(l.logStd.offset()),
-          w(r.mbActions()), w(r.mbLogp()), w(r.mbAdv()), w(r.mbRet()), w(r.value()), consts, w(r.dMean()),
-          w(r.dValue()), grad(l.logStd.offset()), io.at(r.scalars()), io.at(r.stats()));
-      backward(actor, n);
-      backward(critic, n);
-      runner.launch("grad_clip_prepare", Launch.oneBlock(Launch.THREADS), r.size(), w(r.grad()), consts,
-          io.at(r.stats()), io.at(r.scalars()), io.at(r.metrics()));
-      runner.launch("adam_step", Launch.elementwise(r.size()), r.size(), io.at(0), io.at(r.m()), io.at(r.v()),
-          w(r.grad()), io.at(r.scalars()), consts, l.logStd.offset());
+      kernels.gatherMinibatch(io.at(r.order + epoch * t), start, n, io.at(r.states), io.at(r.actions),
+          io.at(r.logp), w(r.adv), w(r.ret), w(r.mbStates), w(r.mbActions), w(r.mbLogp), w(r.mbAdv), w(r.mbRet));
+      forward(r.actor, w(r.mbStates), n, w(r.actor.output()));
+      forward(r.critic, w(r.mbStates), n, w(r.critic.output()));
+      kernels.ppoLoss(n, w(r.actor.output()), param(l.logStd.offset()), w(r.mbActions), w(r.mbLogp), w(r.mbAdv),
+          w(r.mbRet), w(r.critic.output()), consts, w(r.actor.dOut()), w(r.critic.dOut()), grad(l.logStd.offset()),
+          io.at(r.scalars), io.at(r.stats));
+      backward(r.actor, n);
+      backward(r.critic, n);
+      kernels.gradClipPrepare(r.size, w(r.grad), consts, io.at(r.stats), io.at(r.scalars), io.at(r.metrics));
+      kernels.adamStep(r.size, io.at(r.params), io.at(r.m), io.at(r.v), w(r.grad), io.at(r.scalars), consts,
+          l.logStd.offset());
     }
 
-    /** x [n, 5] through the network into y [n, out]; hidden activations kept in the net's buffers. */
-    private void forward(Net net, DevicePtr x, int n, DevicePtr y) {
-      linear(x, net.w0(), net.b0(), w(net.h1()), n, STATE_DIM, h, ACT_RELU, false);
-      linear(w(net.h1()), net.w2(), net.b2(), w(net.h2()), n, h, h, ACT_RELU, gemm);
-      linear(w(net.h2()), net.w4(), net.b4(), y, n, h, net.out(), net == actor ? ACT_SIGMOID : ACT_NONE, false);
+    /** Layers between two hidden ones (H x H) are the ones worth a GEMM. */
+    private boolean blas(NetRegions net, int i) {
+      return gemm && i > 0 && i < net.layers().size() - 1;
+    }
+
+    /** x [n, in] through the network into y [n, out]; each hidden output kept in the net's regions. */
+    private void forward(NetRegions net, DevicePtr x, int n, DevicePtr y) {
+      DevicePtr in = x;
+      for (int i = 0; i < net.layers().size(); i++) {
+        ParamLayout.Layer layer = net.layers().get(i);
+        DevicePtr out = i == net.layers().size() - 1 ? y : w(net.out()[i]);
+        linear(in, layer, out, n, blas(net, i));
+        in = out;
+      }
     }
 
     /**
@@ -297,46 +349,51 @@ public final class CudaBackend implements UpdateBackend {
      * Each input gradient overwrites the activation it is masked by, after the weight gradient that
      * reads that activation has run.
      */
-    private void backward(Net net, int n) {
-      DevicePtr h1 = w(net.h1()), h2 = w(net.h2()), dy = w(net.dy());
-      paramsGrad(dy, h2, net.w4(), net.b4(), n, h, net.out(), false);
-      inputGrad(dy, net.w4(), h2, n, h, net.out(), false);
-      paramsGrad(h2, h1, net.w2(), net.b2(), n, h, h, gemm);
-      inputGrad(h2, net.w2(), h1, n, h, h, gemm);
-      paramsGrad(h1, w(r.mbStates()), net.w0(), net.b0(), n, STATE_DIM, h, false);
-    }
-
-    private void linear(DevicePtr x, int wOff, int bOff, DevicePtr y, int n, int in, int out, int act, boolean blas) {
-      if (blas) {
-        // row-major y[n,out] = x[n,in] W^T is column-major y^T = W x^T: op(A) = (W^T)^T with A = W as [in, out]
-        runner.sgemm(true, false, out, n, in, 1f, param(wOff), in, x, in, 0f, y, out);
-        runner.launch("bias_activation", Launch.elementwise((long) n * out), y, param(bOff), n, out, act);
-      } else {
-        long lanes = (long) (n + LINEAR_ROWS - 1) / LINEAR_ROWS * out;
-        runner.launch("linear_forward", Launch.elementwise(lanes), x, param(wOff), param(bOff), y, n, in, out,
-            act);
+    private void backward(NetRegions net, int n) {
+      DevicePtr dy = w(net.dOut());
+      for (int i = net.layers().size() - 1; i >= 0; i--) {
+        ParamLayout.Layer layer = net.layers().get(i);
+        DevicePtr x = i == 0 ? w(r.mbStates) : w(net.out()[i - 1]);
+        paramsGrad(dy, x, layer, n, blas(net, i));
+        if (i > 0) inputGrad(dy, layer, x, n, blas(net, i));
+        dy = x;
       }
     }
 
-    private void paramsGrad(DevicePtr dy, DevicePtr x, int wOff, int bOff, int n, int in, int out, boolean blas) {
+    private void linear(DevicePtr x, ParamLayout.Layer layer, DevicePtr y, int n, boolean blas) {
+      int in = layer.in(), out = layer.out();
+      DevicePtr wt = param(layer.weight().offset()), b = param(layer.bias().offset());
+      if (blas) {
+        // row-major y[n,out] = x[n,in] W^T is column-major y^T = W x^T: op(A) = (W^T)^T with A = W as [in, out]
+        runner.sgemm(true, false, out, n, in, 1f, wt, in, x, in, 0f, y, out);
+        kernels.biasActivation(y, b, n, out, layer.act());
+      } else {
+        kernels.linearForward(x, wt, b, y, n, in, out, layer.act());
+      }
+    }
+
+    private void paramsGrad(DevicePtr dy, DevicePtr x, ParamLayout.Layer layer, int n, boolean blas) {
+      int in = layer.in(), out = layer.out();
+      DevicePtr dw = grad(layer.weight().offset()), db = grad(layer.bias().offset());
       if (blas) {
         // dW[out,in] = dy^T x, column-major dW^T = x^T dy
-        runner.sgemm(false, true, in, out, n, 1f, x, in, dy, out, 0f, grad(wOff), in);
-        runner.launch("bias_grad", Launch.elementwise(out), dy, grad(bOff), n, out);
+        runner.sgemm(false, true, in, out, n, 1f, x, in, dy, out, 0f, dw, in);
+        kernels.biasGrad(dy, db, n, out);
       } else {
-        runner.launch("linear_backward_params", Launch.elementwise((long) out * (in + 1)), dy, x, grad(wOff),
-            grad(bOff), n, in, out);
+        kernels.linearBackwardParams(dy, x, dw, db, n, in, out);
       }
     }
 
     /** dx = (dy W) masked by the ReLU output x, written over x. */
-    private void inputGrad(DevicePtr dy, int wOff, DevicePtr x, int n, int in, int out, boolean blas) {
+    private void inputGrad(DevicePtr dy, ParamLayout.Layer layer, DevicePtr x, int n, boolean blas) {
+      int in = layer.in(), out = layer.out();
+      DevicePtr wt = param(layer.weight().offset());
       if (blas) {
         // dx[n,in] = dy[n,out] W[out,in], column-major dx^T = W^T dy^T
-        runner.sgemm(false, false, in, n, out, 1f, param(wOff), in, dy, out, 0f, w(r.prod()), in);
-        runner.launch("relu_mask", Launch.elementwise((long) n * in), w(r.prod()), x, x, n * in);
+        runner.sgemm(false, false, in, n, out, 1f, wt, in, dy, out, 0f, w(r.prod), in);
+        kernels.reluMask(w(r.prod), x, x, n * in);
       } else {
-        runner.launch("linear_backward_input", Launch.elementwise((long) n * in), dy, param(wOff), x, x, n, in, out);
+        kernels.linearBackwardInput(dy, wt, x, x, n, in, out);
       }
     }
   }

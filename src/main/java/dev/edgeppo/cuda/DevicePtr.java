@@ -7,8 +7,6 @@ public record DevicePtr(DeviceBuffer buffer, long offset) {
       throw new IllegalArgumentException("offset " + offset + " outside a buffer of " + buffer.floats() + " floats");
   }
 
-  public DevicePtr plus(long floats) { return new DevicePtr(buffer, offset + floats); }
-
   /** Checks that {@code count} floats from here stay inside the buffer. */
   void requireRoom(long count, String what) {
     if (count < 0 || offset + count > buffer.floats())

@@ -3,7 +3,6 @@ package dev.edgeppo.cuda;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -117,10 +116,12 @@ final class HostRunner implements KernelRunner {
   }
 
   @Override
-  public void launch(String kernel, Launch launch, Object... args) {
+  public void launch(String kernel, Launch launch, KernelArgs args) {
     try (Arena call = Arena.ofConfined()) {
-      MemorySegment argv = call.allocate(ADDRESS, Math.max(1, args.length));
-      for (int i = 0; i < args.length; i++) argv.setAtIndex(ADDRESS, i, value(call, kernel, i, args[i]));
+      byte[][] values = args.values(p -> segment(p).address());
+      MemorySegment argv = call.allocate(ADDRESS, Math.max(1, values.length));
+      for (int i = 0; i < values.length; i++)
+        argv.setAtIndex(ADDRESS, i, call.allocate(values[i].length, 8).copyFrom(MemorySegment.ofArray(values[i])));
       MemorySegment name = names.computeIfAbsent(kernel, arena::allocateFrom);
       int rc = (int) lib.launch().invokeExact(name, launch.grid(), launch.block(), launch.sharedBytes(), argv);
       if (rc != 0) throw new KernelException(lastError());
@@ -129,17 +130,6 @@ final class HostRunner implements KernelRunner {
     } catch (Throwable t) {
       throw new KernelException("kernel " + kernel + ": host launch failed: " + t, t);
     }
-  }
-
-  private static MemorySegment value(Arena call, String kernel, int i, Object a) {
-    return switch (a) {
-      case DevicePtr p -> call.allocateFrom(JAVA_LONG, segment(p).address());
-      case Integer v -> call.allocateFrom(JAVA_INT, v);
-      case Float v -> call.allocateFrom(JAVA_FLOAT, v);
-      case int[] struct -> call.allocateFrom(JAVA_INT, struct);
-      case null, default -> throw new IllegalArgumentException("kernel " + kernel + ": argument " + i
-          + " has unsupported type " + (a == null ? "null" : a.getClass().getSimpleName()));
-    };
   }
 
   private String lastError() throws Throwable {

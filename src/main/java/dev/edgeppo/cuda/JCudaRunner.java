@@ -189,8 +189,13 @@ final class JCudaRunner implements KernelRunner {
       throw new IllegalStateException(what + " called off the CUDA owning thread; wrap it in call()");
   }
 
+  /** A CUdeviceptr that tells its device address (JCuda keeps it protected). */
+  private static final class DeviceAddress extends CUdeviceptr {
+    long address() { return getNativePointer(); }
+  }
+
   private final class GpuBuffer implements DeviceBuffer {
-    final CUdeviceptr ptr = new CUdeviceptr();
+    final DeviceAddress ptr = new DeviceAddress();
     final long floats;
     boolean freed;
 
@@ -216,6 +221,12 @@ final class JCudaRunner implements KernelRunner {
     return b.ptr.withByteOffset(p.offset() * Float.BYTES);
   }
 
+  /** The device address of p, as a kernel parameter holds it. */
+  private static long address(DevicePtr p) {
+    if (!(p.buffer() instanceof GpuBuffer b)) throw new IllegalArgumentException("not a CUDA buffer: " + p.buffer());
+    return b.ptr.address() + p.offset() * Float.BYTES;
+  }
+
   @Override
   public DeviceBuffer allocate(long floats) {
     requireOwner("allocate");
@@ -239,20 +250,11 @@ final class JCudaRunner implements KernelRunner {
   }
 
   @Override
-  public void launch(String kernel, Launch launch, Object... args) {
+  public void launch(String kernel, Launch launch, KernelArgs args) {
     requireOwner("launch " + kernel);
-    Pointer[] params = new Pointer[args.length];
-    for (int i = 0; i < args.length; i++) {
-      Object a = args[i];
-      params[i] = switch (a) {
-        case DevicePtr p -> Pointer.to(ptr(p));
-        case Integer v -> Pointer.to(new int[] {v});
-        case Float v -> Pointer.to(new float[] {v});
-        case int[] struct -> Pointer.to(struct);
-        case null, default -> throw new IllegalArgumentException("kernel " + kernel + ": argument " + i
-            + " has unsupported type " + (a == null ? "null" : a.getClass().getSimpleName()));
-      };
-    }
+    byte[][] values = args.values(JCudaRunner::address);
+    Pointer[] params = new Pointer[values.length];
+    for (int i = 0; i < values.length; i++) params[i] = Pointer.to(values[i]);
     try {
       CUfunction f = functions.computeIfAbsent(kernel, k -> {
         CUfunction fn = new CUfunction();

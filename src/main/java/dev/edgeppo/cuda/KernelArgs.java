@@ -1,35 +1,69 @@
 package dev.edgeppo.cuda;
 
-import dev.edgeppo.ppo.Hyperparameters;
-import dev.edgeppo.ppo.ParamLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
 
-/** The structs the kernels take by value (cuda-kernels/common.cuh), as arrays of 4-byte words. */
+/**
+ * The arguments of one kernel launch, one per parameter of the kernel's C signature, in order; built
+ * only by {@link Kernels}' typed methods. {@link #values} turns them into what cuLaunchKernel's
+ * kernelParams point at, the same for every runner: each runner says only what address a device
+ * pointer has and where to put the bytes.
+ */
 final class KernelArgs {
-  private KernelArgs() {}
+  /** One argument: a device pointer, an {@code int}, a {@code float}, or a struct passed by value. */
+  sealed interface Arg {}
 
-  /** struct Layout: H, the thirteen tensor offsets in ParamLayout order, the total size. */
-  static int[] layout(ParamLayout l) {
-    return new int[] {l.hidden(), l.actor0W.offset(), l.actor0B.offset(), l.actor2W.offset(), l.actor2B.offset(),
-        l.actor4W.offset(), l.actor4B.offset(), l.logStd.offset(), l.critic0W.offset(), l.critic0B.offset(),
-        l.critic2W.offset(), l.critic2B.offset(), l.critic4W.offset(), l.critic4B.offset(), l.size()};
+  record Ptr(DevicePtr at) implements Arg {}
+
+  record I32(int value) implements Arg {}
+
+  record F32(float value) implements Arg {}
+
+  record Struct(byte[] bytes) implements Arg {}
+
+  private final List<Arg> args = new ArrayList<>();
+
+  KernelArgs ptr(DevicePtr p) {
+    args.add(new Ptr(java.util.Objects.requireNonNull(p, "device pointer")));
+    return this;
   }
+
+  KernelArgs i32(int v) {
+    args.add(new I32(v));
+    return this;
+  }
+
+  KernelArgs f32(float v) {
+    args.add(new F32(v));
+    return this;
+  }
+
+  KernelArgs struct(byte[] bytes) {
+    args.add(new Struct(bytes.clone()));
+    return this;
+  }
+
+  int size() { return args.size(); }
 
   /**
-   * struct PpoConsts. Products and bounds are formed in double and rounded once, as torch does with its
-   * Python-float hyperparameters. Adam's step is capped: beyond ~1e5 steps both bias corrections are
-   * exactly 1 in double, so the cap changes nothing.
+   * Each argument's bytes as the kernel reads them (little-endian, as both the x86/ARM hosts and the
+   * GPU store them); a device pointer as the 8-byte address {@code address} gives it.
    */
-  static int[] ppoConsts(Hyperparameters hp, int t, long adamStep) {
-    float eps = (float) hp.clipEpsilon();
-    return new int[] {
-        f(hp.gamma()), Float.floatToRawIntBits((float) hp.gamma() * (float) hp.gaeLambda()), // as the CPU backend
-        f(eps), f(1f - eps), f(1f + eps),
-        f(hp.valueCoef()), f(hp.entropyCoef()),
-        f(hp.maxGradNorm()), f(hp.learningRate()), f(hp.adamEps()),
-        f(Hyperparameters.LOG_STD_MIN), f(Hyperparameters.LOG_STD_MAX),
-        hp.epochs(), hp.minibatchFor(t), hp.normalizeAdvantages() ? 1 : 0, t,
-        (int) Math.min(adamStep, 1 << 30)};
+  byte[][] values(ToLongFunction<DevicePtr> address) {
+    byte[][] out = new byte[args.size()][];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = switch (args.get(i)) {
+        case Ptr p -> le(8).putLong(address.applyAsLong(p.at())).array();
+        case I32 v -> le(4).putInt(v.value()).array();
+        case F32 v -> le(4).putFloat(v.value()).array();
+        case Struct s -> s.bytes();
+      };
+    }
+    return out;
   }
 
-  private static int f(double v) { return Float.floatToRawIntBits((float) v); }
+  private static ByteBuffer le(int n) { return ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN); }
 }

@@ -7,9 +7,8 @@ import java.util.concurrent.Callable;
  * through the g++-built emulation. {@link CudaBackend} drives both the same way, so the host run
  * exercises the GPU's orchestration. Not thread-safe: one owning thread.
  *
- * <p>Launch arguments follow the kernel's C signature in order: a {@link DevicePtr} for a pointer, an
- * {@link Integer} for {@code int}, a {@link Float} for {@code float}, an {@code int[]} for a struct of
- * 4-byte fields passed by value ({@link KernelArgs}).
+ * <p>Kernels are launched through {@link Kernels}' typed methods, which build each launch's
+ * {@link KernelArgs}.
  */
 public interface KernelRunner extends AutoCloseable {
   /** cuda or cuda-host. */
@@ -21,7 +20,8 @@ public interface KernelRunner extends AutoCloseable {
 
   void download(DevicePtr src, float[] dst, int dstOffset, int count);
 
-  void launch(String kernel, Launch launch, Object... args);
+  /** Launches {@code kernel} (its C name) with the arguments of its signature, in order. */
+  void launch(String kernel, Launch launch, KernelArgs args);
 
   /**
    * cublasSgemm's contract (column-major, C = alpha op(A) op(B) + beta C), on the GPU by cuBLAS, on the

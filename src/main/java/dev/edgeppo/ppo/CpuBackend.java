@@ -22,10 +22,12 @@ public final class CpuBackend implements UpdateBackend {
   private int[] order;
   // per-minibatch activations and gradients, [rows, ...]
   private float[] mbS, mbA, mbLogpOld, mbAdv, mbRet;
-  private float[] ah1, ah2, amean, ch1, ch2, cv;
-  private float[] dmean, dh2, dh1, dv;
-  // transposed weights for the forward pass
-  private float[] a0t, a2t, a4t, c0t, c2t, c4t;
+  private Mlp actorNet, criticNet;
+  // each layer's output, and the gradient at it; the last layer's output is the mean or the value
+  private float[][] aOut, aGrad, cOut, cGrad;
+  /** The critic's buffers with the bootstrap values v_next as its output. */
+  private float[][] cNextOut;
+  private float[] amean, cv, dmean, dv;
   private float[] grad;
   private final float[] var = new float[ACTION_DIM];
   private StepObserver observer;
@@ -47,18 +49,20 @@ public final class CpuBackend implements UpdateBackend {
 
   private void ensure(ParamLayout l, int t) {
     if (layout != null && layout.hidden() == l.hidden() && rows >= t) return;
-    int h = l.hidden();
     layout = l;
     rows = Math.max(t, rows);
     vNext = new float[rows]; adv = new float[rows]; ret = new float[rows];
     order = new int[rows];
     mbS = new float[rows * STATE_DIM]; mbA = new float[rows * ACTION_DIM];
     mbLogpOld = new float[rows]; mbAdv = new float[rows]; mbRet = new float[rows];
-    ah1 = new float[rows * h]; ah2 = new float[rows * h]; amean = new float[rows * ACTION_DIM];
-    ch1 = new float[rows * h]; ch2 = new float[rows * h]; cv = new float[rows];
-    dmean = new float[rows * ACTION_DIM]; dh2 = new float[rows * h]; dh1 = new float[rows * h]; dv = new float[rows];
-    a0t = new float[STATE_DIM * h]; a2t = new float[h * h]; a4t = new float[h * ACTION_DIM];
-    c0t = new float[STATE_DIM * h]; c2t = new float[h * h]; c4t = new float[h];
+    actorNet = new Mlp(l.actor());
+    criticNet = new Mlp(l.critic());
+    aOut = actorNet.buffers(rows); aGrad = actorNet.buffers(rows);
+    cOut = criticNet.buffers(rows); cGrad = criticNet.buffers(rows);
+    cNextOut = cOut.clone();
+    cNextOut[cNextOut.length - 1] = vNext;
+    amean = aOut[aOut.length - 1]; dmean = aGrad[aGrad.length - 1];
+    cv = cOut[cOut.length - 1]; dv = cGrad[cGrad.length - 1];
     grad = new float[l.size()];
   }
 
@@ -70,8 +74,8 @@ public final class CpuBackend implements UpdateBackend {
     float[] p = params.data();
 
     // Steps 1-3: bootstrap values, GAE, returns, normalisation.
-    transposeCritic(p);
-    critic(t, b.nextStates(), vNext, p);
+    criticNet.transpose(p);
+    criticNet.forward(t, b.nextStates(), p, cNextOut);
     Gae.compute(t, b.rewards(), b.values(), vNext, b.dones(), (float) hp.gamma(), (float) hp.gaeLambda(), adv, ret);
     double explainedVariance = Gae.explainedVariance(t, ret, b.values());
     if (hp.normalizeAdvantages()) Gae.normalize(t, adv);
@@ -105,11 +109,18 @@ public final class CpuBackend implements UpdateBackend {
   }
 
   /**
+   * Seed of the minibatch shuffle, mixed with Adam's step count so that each update draws new orders
+   * while a rerun (or another backend) draws the same ones. Any fixed value would do; changing it
+   * changes every shuffled run's numbers.
+   */
+  private static final long SHUFFLE_SEED = 0x5DEECE66DL;
+
+  /**
    * The seeded source of the minibatch shuffle (null when not shuffling); each epoch shuffles the
    * previous epoch's order further with {@link #shuffle}. Public so the CUDA backend draws the same orders.
    */
   public static SplittableRandom shuffler(Hyperparameters hp, long adamStep) {
-    return hp.shuffleMinibatches() ? new SplittableRandom(0x5DEECE66DL ^ adamStep) : null;
+    return hp.shuffleMinibatches() ? new SplittableRandom(SHUFFLE_SEED ^ adamStep) : null;
   }
 
   public static void shuffle(int[] a, int n, SplittableRandom r) {
@@ -148,10 +159,10 @@ public final class CpuBackend implements UpdateBackend {
   /** Loss of the gathered minibatch (step 5) and its exact gradient into {@code grad} (step 6). */
   private StepStats lossAndGradient(float[] p, int n, Hyperparameters hp) {
     ParamLayout l = layout;
-    transposeActor(p);
-    transposeCritic(p);
-    actor(n, mbS, p);
-    critic(n, mbS, cv, p);
+    actorNet.transpose(p);
+    criticNet.transpose(p);
+    actorNet.forward(n, mbS, p, aOut);
+    criticNet.forward(n, mbS, p, cOut);
 
     float eps = (float) hp.clipEpsilon();
     float lo = 1f - eps, hi = 1f + eps;
@@ -183,8 +194,7 @@ public final class CpuBackend implements UpdateBackend {
       for (int d = 0; d < ACTION_DIM; d++) {
         int k = i * ACTION_DIM + d;
         float diff = mbA[k] - amean[k];
-        float m = amean[k];
-        dmean[k] = dLogp * diff / var[d] * m * (1f - m); // through the sigmoid
+        dmean[k] = dLogp * diff / var[d]; // at the mean; Mlp.backward takes it through the Sigmoid
         grad[ls + d] += dLogp * (diff * diff / var[d] - 1f);
       }
       float e = cv[i] - mbRet[i];
@@ -196,8 +206,8 @@ public final class CpuBackend implements UpdateBackend {
     double policyLoss = -pol / n, valueLoss = val / n;
     double loss = policyLoss + hp.valueCoef() * valueLoss - hp.entropyCoef() * entropy;
 
-    actorBackward(n, p);
-    criticBackward(n, p);
+    actorNet.backward(n, mbS, p, aOut, dmean, aGrad, grad);
+    criticNet.backward(n, mbS, p, cOut, dv, cGrad, grad);
 
     double norm = Math.sqrt(Dense.sumOfSquares(grad));
     return new StepStats(loss, policyLoss, valueLoss, entropy, kl / n, clipped / (double) n, norm,
@@ -219,60 +229,5 @@ public final class CpuBackend implements UpdateBackend {
     StepStats s = lossAndGradient(params.data(), t, hp);
     System.arraycopy(grad, 0, gradOut, 0, grad.length);
     return s.loss();
-  }
-
-  private void transposeActor(float[] p) {
-    int h = layout.hidden();
-    Dense.transpose(p, layout.actor0W.offset(), h, STATE_DIM, a0t);
-    Dense.transpose(p, layout.actor2W.offset(), h, h, a2t);
-    // Heads narrower than a vector are read untransposed by Dense.forward.
-    if (ACTION_DIM >= Dense.L) Dense.transpose(p, layout.actor4W.offset(), ACTION_DIM, h, a4t);
-  }
-
-  private void transposeCritic(float[] p) {
-    int h = layout.hidden();
-    Dense.transpose(p, layout.critic0W.offset(), h, STATE_DIM, c0t);
-    Dense.transpose(p, layout.critic2W.offset(), h, h, c2t);
-    if (1 >= Dense.L) Dense.transpose(p, layout.critic4W.offset(), 1, h, c4t);
-  }
-
-  /** mean = sigmoid(W4 relu(W2 relu(W0 s + b0) + b2) + b4) into amean; activations kept for backward. */
-  private void actor(int n, float[] s, float[] p) {
-    int h = layout.hidden();
-    Dense.forward(n, STATE_DIM, h, s, 0, a0t, p, layout.actor0W.offset(), layout.actor0B.offset(), ah1);
-    Dense.relu(ah1, n * h);
-    Dense.forward(n, h, h, ah1, 0, a2t, p, layout.actor2W.offset(), layout.actor2B.offset(), ah2);
-    Dense.relu(ah2, n * h);
-    Dense.forward(n, h, ACTION_DIM, ah2, 0, a4t, p, layout.actor4W.offset(), layout.actor4B.offset(), amean);
-    for (int i = 0; i < n * ACTION_DIM; i++) amean[i] = 1f / (1f + (float) Math.exp(-amean[i]));
-  }
-
-  private void critic(int n, float[] s, float[] v, float[] p) {
-    int h = layout.hidden();
-    Dense.forward(n, STATE_DIM, h, s, 0, c0t, p, layout.critic0W.offset(), layout.critic0B.offset(), ch1);
-    Dense.relu(ch1, n * h);
-    Dense.forward(n, h, h, ch1, 0, c2t, p, layout.critic2W.offset(), layout.critic2B.offset(), ch2);
-    Dense.relu(ch2, n * h);
-    Dense.forward(n, h, 1, ch2, 0, c4t, p, layout.critic4W.offset(), layout.critic4B.offset(), v);
-  }
-
-  private void actorBackward(int n, float[] p) {
-    ParamLayout l = layout;
-    int h = l.hidden();
-    Dense.backward(n, h, ACTION_DIM, ah2, 0, dmean, p, l.actor4W.offset(), grad, l.actor4W.offset(), l.actor4B.offset(), dh2);
-    Dense.reluBackward(ah2, dh2, n * h);
-    Dense.backward(n, h, h, ah1, 0, dh2, p, l.actor2W.offset(), grad, l.actor2W.offset(), l.actor2B.offset(), dh1);
-    Dense.reluBackward(ah1, dh1, n * h);
-    Dense.backward(n, STATE_DIM, h, mbS, 0, dh1, p, l.actor0W.offset(), grad, l.actor0W.offset(), l.actor0B.offset(), null);
-  }
-
-  private void criticBackward(int n, float[] p) {
-    ParamLayout l = layout;
-    int h = l.hidden();
-    Dense.backward(n, h, 1, ch2, 0, dv, p, l.critic4W.offset(), grad, l.critic4W.offset(), l.critic4B.offset(), dh2);
-    Dense.reluBackward(ch2, dh2, n * h);
-    Dense.backward(n, h, h, ch1, 0, dh2, p, l.critic2W.offset(), grad, l.critic2W.offset(), l.critic2B.offset(), dh1);
-    Dense.reluBackward(ch1, dh1, n * h);
-    Dense.backward(n, STATE_DIM, h, mbS, 0, dh1, p, l.critic0W.offset(), grad, l.critic0W.offset(), l.critic0B.offset(), null);
   }
 }

@@ -13,6 +13,8 @@ public final class Policy {
   private final ParamLayout layout;
   private final float[] p;
   private final long version;
+  /** Transposed once here and only read afterwards, so request threads share them. */
+  private final Mlp actor, critic;
 
   /** What the policy decided for one state. {@code action} is unclipped, as stored for training. */
   public record Decision(float[] action, float[] mean, float logProb, float value) {}
@@ -21,6 +23,10 @@ public final class Policy {
     this.layout = params.layout();
     this.p = params.data().clone();
     this.version = version;
+    actor = new Mlp(layout.actor());
+    critic = new Mlp(layout.critic());
+    actor.transpose(p);
+    critic.transpose(p);
   }
 
   public long version() { return version; }
@@ -41,31 +47,20 @@ public final class Policy {
     return new Decision(a, mean, logp, value(state));
   }
 
+  /** The actor's output for one state: the mean of each action dimension. */
   public float[] mean(float[] s) {
-    int h = layout.hidden();
-    float[] h1 = layer(s, STATE_DIM, h, layout.actor0W.offset(), layout.actor0B.offset(), true);
-    float[] h2 = layer(h1, h, h, layout.actor2W.offset(), layout.actor2B.offset(), true);
-    float[] z = layer(h2, h, ACTION_DIM, layout.actor4W.offset(), layout.actor4B.offset(), false);
-    for (int d = 0; d < ACTION_DIM; d++) z[d] = 1f / (1f + (float) Math.exp(-z[d]));
-    return z;
+    return forward(actor, s);
   }
 
+  /** The critic's V(s). */
   public float value(float[] s) {
-    int h = layout.hidden();
-    float[] h1 = layer(s, STATE_DIM, h, layout.critic0W.offset(), layout.critic0B.offset(), true);
-    float[] h2 = layer(h1, h, h, layout.critic2W.offset(), layout.critic2B.offset(), true);
-    return layer(h2, h, 1, layout.critic4W.offset(), layout.critic4B.offset(), false)[0];
+    return forward(critic, s)[0];
   }
 
-  private float[] layer(float[] x, int in, int out, int wOff, int bOff, boolean relu) {
-    float[] y = new float[out];
-    for (int o = 0; o < out; o++) {
-      float acc = p[bOff + o];
-      int r = wOff + o * in;
-      for (int k = 0; k < in; k++) acc += p[r + k] * x[k];
-      y[o] = relu && acc < 0f ? 0f : acc;
-    }
-    return y;
+  private float[] forward(Mlp net, float[] s) {
+    float[][] out = net.buffers(1);
+    net.forward(1, s, p, out);
+    return out[out.length - 1];
   }
 
   public float[] std() {

@@ -1,6 +1,7 @@
 package dev.edgeppo.ppo;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /** All parameters of actor, log_std and critic in one flat float array laid out by {@link ParamLayout}. */
@@ -38,20 +39,16 @@ public final class PolicyParams {
   }
 
   /**
-   * SPEC §2's initialisation: orthogonal weights (gain √2 on hidden layers, 0.01 on the actor's
-   * output, 1 on the critic's), zero biases, log_std = ln(initialStd). Seeded: same seed, same numbers.
+   * SPEC §2's initialisation: orthogonal weights with each layer's gain of {@link ParamLayout} (√2 on
+   * hidden layers, 0.01 on the actor's output, 1 on the critic's), drawn layer after layer, actor
+   * first; zero biases; log_std = ln(initialStd). Seeded: same seed, same numbers.
    */
   public static PolicyParams initialise(int hidden, double initialStd, long seed) {
     ParamLayout l = ParamLayout.of(hidden);
     PolicyParams p = new PolicyParams(l);
     SplittableRandom rng = new SplittableRandom(seed);
-    double s2 = Math.sqrt(2.0);
-    Orthogonal.fill(p.data, l.actor0W, s2, rng);
-    Orthogonal.fill(p.data, l.actor2W, s2, rng);
-    Orthogonal.fill(p.data, l.actor4W, 0.01, rng);
-    Orthogonal.fill(p.data, l.critic0W, s2, rng);
-    Orthogonal.fill(p.data, l.critic2W, s2, rng);
-    Orthogonal.fill(p.data, l.critic4W, 1.0, rng);
+    for (var net : List.of(l.actor(), l.critic()))
+      for (ParamLayout.Layer layer : net) Orthogonal.fill(p.data, layer.weight(), layer.initGain(), rng);
     float ls = (float) Math.log(initialStd);
     Arrays.fill(p.data, l.logStd.offset(), l.logStd.offset() + l.logStd.size(), ls);
     return p;

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * What one update reports (SPEC §2). Losses, approx_kl, clip_fraction and grad_norm (before clipping)
- * are means over every minibatch step of every epoch, measured before that step's parameters change.
+ * are means over the minibatch steps that ran (a step the non-finite guard skipped is left out), each
+ * measured at that step's forward pass, before its parameters change.
  * explained_variance = 1 - Var(R - V_old) / Var(R) over the batch (0 when Var(R) is 0).
  * std is exp(log_std) after the update. skipped_steps counts steps dropped by the non-finite guard.
  */

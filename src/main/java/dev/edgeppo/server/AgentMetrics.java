@@ -1,6 +1,9 @@
 package dev.edgeppo.server;
 
 import dev.edgeppo.agent.AgentCore;
+import dev.edgeppo.agent.AllocationTable;
+import dev.edgeppo.observe.PodObserver;
+import dev.edgeppo.observe.SkipReason;
 import dev.edgeppo.ppo.UpdateMetrics;
 import dev.edgeppo.telemetry.DcgmField;
 import dev.edgeppo.telemetry.GpuSnapshot;
@@ -28,6 +31,7 @@ public final class AgentMetrics {
   private final Counter requests;
   private final Histogram latency;
   private final Histogram reward;
+  private final Counter feedbacks;
 
   public AgentMetrics(AgentCore core) {
     requests = Counter.builder().name("edgeppo_http_requests_total")
@@ -66,6 +70,14 @@ public final class AgentMetrics {
           for (int d = 0; d < std.length; d++) cb.call(m == null ? std[d] : m.std()[d], Integer.toString(d));
         }).register(registry);
     telemetryGauges(core.telemetry());
+    feedbacks = Counter.builder().name("edgeppo_feedbacks_total")
+        .help("Feedbacks recorded, by source: http (POST /feedback) or observed (the agent's own, SPEC §5)")
+        .labelNames("source").register(registry);
+    core.onFeedback(a -> {
+      reward.observe(a.reward());
+      feedbacks.labelValues(a.source() == AllocationTable.Source.OBSERVED ? "observed" : "http").inc();
+    });
+    observerMetrics(core);
   }
 
   public void request(String endpoint, int status, long nanos) {
@@ -74,7 +86,23 @@ public final class AgentMetrics {
     latency.labelValues(endpoint, s).observe(nanos / 1e9);
   }
 
-  public void reward(double r) { reward.observe(r); }
+  /** The pod observer's counters (SPEC §5); zero while no observer runs. */
+  private void observerMetrics(AgentCore core) {
+    counter("edgeppo_observer_observed_allocations_total", "Allocations naming their pod that the observer watched",
+        () -> core.observer() == null ? 0 : core.observer().observedTotal());
+    counter("edgeppo_observer_self_reported_feedbacks_total", "Feedbacks the agent wrote itself from what it observed",
+        () -> core.observer() == null ? 0 : core.observer().reportedTotal());
+    counter("edgeppo_observer_samples_total", "Per-pod readings the observer took (one per pod per period)",
+        () -> core.observer() == null ? 0 : core.observer().samplesReadTotal());
+    gauge("edgeppo_observer_observing", "Observations in flight",
+        () -> core.observer() == null ? 0 : core.observer().observing());
+    CounterWithCallback.builder().name("edgeppo_observer_skipped_total")
+        .help("Allocations naming their pod that got no observed feedback, by reason").labelNames("reason")
+        .callback(cb -> {
+          PodObserver o = core.observer();
+          for (SkipReason r : SkipReason.values()) cb.call(o == null ? 0 : o.skippedTotal(r), r.label());
+        }).register(registry);
+  }
 
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
@@ -118,7 +146,7 @@ public final class AgentMetrics {
       GaugeWithCallback.builder().name(f.metric()).help(f.help()).labelNames("gpu", "UUID", "modelName")
           .callback(cb -> eachGpu(t, g -> {
             Double v = g.extra().get(f.metric());
-            if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid(), g.name());
+            if (v != null) cb.call(v, Integer.toString(g.index()), label(g.uuid()), label(g.name()));
           })).register(registry);
     }
   }
@@ -126,9 +154,12 @@ public final class AgentMetrics {
   private void gpuGauge(Telemetry t, String name, String help, java.util.function.Function<GpuSnapshot, Double> f) {
     GaugeWithCallback.builder().name(name).help(help).labelNames("gpu", "uuid").callback(cb -> eachGpu(t, g -> {
       Double v = f.apply(g);
-      if (v != null) cb.call(v, Integer.toString(g.index()), g.uuid());
+      if (v != null) cb.call(v, Integer.toString(g.index()), label(g.uuid()));
     })).register(registry);
   }
+
+  /** A GPU that does not report its name or UUID gets an empty label, not a failed scrape. */
+  private static String label(String v) { return v == null ? "" : v; }
 
   /**
    * Every GPU gauge of one scrape reads the same snapshot: one telemetry reading per scrape (NVML calls

@@ -8,6 +8,9 @@ import dev.edgeppo.backend.Backends;
 import dev.edgeppo.k8s.AgentGrants;
 import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.log.Events;
+import dev.edgeppo.observe.ObserveSettings;
+import dev.edgeppo.observe.Observers;
+import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.storage.StateFs;
 import dev.edgeppo.telemetry.Telemetry;
@@ -36,7 +39,14 @@ public final class AgentRuntime implements AutoCloseable {
    * {@code dra} is the node's DRA driver, or null to run without it.
    */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
-                         Duration readTimeout, String telemetry, String backend, KubeletPlugin.Settings dra) {}
+                         Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
+                         KubeletPlugin.Settings dra) {
+    /** Settings with the pod observer's defaults (SPEC §3) and no DRA driver. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, ObserveSettings.DEFAULTS, null);
+    }
+  }
 
   /** What to close, most recently opened first. */
   private final Deque<Closer> opened;
@@ -75,6 +85,15 @@ public final class AgentRuntime implements AutoCloseable {
           "value_loss", m.valueLoss(), "entropy", m.entropy(), "approx_kl", m.approxKl(), "clip_fraction", m.clipFraction(),
           "explained_variance", m.explainedVariance(), "grad_norm", m.gradNorm())));
       core.onUpdateFailure(x -> LOG.log(Level.SEVERE, "update or its checkpoint failed", x));
+      // The pod observer (SPEC §5) reports through the core's feedback path, on a thread of its own.
+      PodObserver observer = Observers.open(telemetry, t.why(), s.observe(), core.observerSink());
+      core.observeWith(observer);
+      observer.start();
+      opened.push(observer::close);
+      Events.log(LOG, Level.INFO, "pod observer", Map.of("why", observer.unavailableWhy() == null
+          ? "observing pods through NVML and " + s.observe().procRoot() + " every " + s.observe().period().toMillis()
+              + " ms over " + s.observe().window().toMillis() + " ms"
+          : "off: " + observer.unavailableWhy()));
       agent.replay();
       AgentMetrics metrics = new AgentMetrics(core);
       Router router = new Router(core, metrics, s.token(), t.why());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AllocateRequest;
 import dev.edgeppo.agent.Allocation;
+import dev.edgeppo.agent.AllocationTable;
+import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.agent.BadInputException;
 import dev.edgeppo.agent.DuplicateFeedbackException;
 import dev.edgeppo.agent.Feedback;
@@ -30,7 +32,7 @@ import java.util.logging.Logger;
 final class Router {
   static final int MAX_BODY = 1 << 20;
   private static final Logger LOG = Logger.getLogger(Router.class.getName());
-  private static final Set<String> ALLOCATE_FIELDS = Set.of("cores", "memory", "pod", "gpu");
+  private static final Set<String> ALLOCATE_FIELDS = Set.of("cores", "memory", "pod", "pod_uid", "gpu");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("allocation_id", "actual_usage", "qos_met", "pods", "done");
   static final String JSON = "application/json";
 
@@ -68,7 +70,9 @@ final class Router {
         case "readyz" -> get(r) ? ready() : notAllowed(endpoint, "GET");
         case "metrics" -> get(r) ? new Response(200, metrics.contentType(), metrics.scrape(), endpoint) : notAllowed(endpoint, "GET");
         case "policy" -> get(r) ? json(200, policy(), endpoint) : notAllowed(endpoint, "GET");
-        default -> error(404, "no such endpoint; see SPEC §4: /allocate, /feedback, /healthz, /readyz, /metrics, /v1/policy", endpoint);
+        case "allocation" -> get(r) ? allocation(r.path().substring(ALLOCATIONS.length())) : notAllowed(endpoint, "GET");
+        default -> error(404, "no such endpoint; see SPEC §4: /allocate, /feedback, /healthz, /readyz, /metrics, /v1/policy, "
+            + "/v1/allocations/{id}", endpoint);
       };
     } catch (BadInputException e) {
       return error(400, e.getMessage(), endpoint);
@@ -103,7 +107,8 @@ final class Router {
   private Object allocate(byte[] body) {
     JsonBody b = JsonBody.parse(body, ALLOCATE_FIELDS);
     AllocateRequest req = new AllocateRequest(b.requireInt("cores"), b.requireLong("memory"),
-        b.has("pod") ? b.requireString("pod") : null, b.optionalIndexOrId("gpu"));
+        b.has("pod") ? b.requireString("pod") : null, b.optionalIndexOrId("gpu"),
+        b.has("pod_uid") ? b.requireString("pod_uid") : null);
     Allocation a = core.allocate(req);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("allocation_id", a.allocationId());
@@ -120,12 +125,61 @@ final class Router {
     Feedback fb = new Feedback(b.requireString("allocation_id"), b.requireNumber("actual_usage"),
         b.requireBoolean("qos_met"), b.requireInt("pods"), b.has("done") && b.requireBoolean("done"));
     FeedbackResult r = core.feedback(fb);
-    metrics.reward(r.reward());
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("reward", r.reward());
     out.put("buffered", r.buffered());
     out.put("training", r.training());
     return out;
+  }
+
+  static final String ALLOCATIONS = "/v1/allocations/";
+
+  /** SPEC §4 GET /v1/allocations/{id}: where an allocation stands, its feedback and what the observer saw. */
+  private Response allocation(String id) throws JsonProcessingException {
+    var found = core.allocation(id);
+    if (found.isEmpty()) return error(404, "unknown allocation_id '" + (id.length() > 128 ? id.substring(0, 128) + "..." : id) + "'", "allocation");
+    AllocationTable.View v = found.get();
+    AllocationTable.Record rec = v.record();
+    PodObserver observer = core.observer();
+    PodObserver.Progress live = observer == null ? null : observer.progress(id);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("allocation_id", rec.id());
+    out.put("status", switch (v.status()) {
+      case PENDING, ANSWERING -> live != null ? "observing" : "pending";
+      case ANSWERED -> "answered";
+      case EXPIRED -> "expired";
+    });
+    out.put("cores", rec.cores());
+    out.put("memory", rec.memoryMb());
+    out.put("gpu", new GpuRef(rec.gpuIndex(), rec.gpuUuid()));
+    if (rec.podUid() != null) out.put("pod_uid", rec.podUid());
+    AllocationTable.Answer a = v.answer();
+    if (a != null) {
+      Map<String, Object> fb = new LinkedHashMap<>();
+      fb.put("source", a.source() == AllocationTable.Source.OBSERVED ? "observed" : "http");
+      fb.put("actual_usage", a.actualUsage());
+      fb.put("qos_met", a.qosMet());
+      fb.put("pods", a.pods());
+      fb.put("done", a.done());
+      fb.put("reward", a.reward());
+      out.put("feedback", fb);
+    }
+    Map<String, Object> obs = new LinkedHashMap<>();
+    if (live != null && v.status() != AllocationTable.Status.ANSWERED) {
+      obs.put("samples", live.samples());
+      obs.put("mean_sm", live.meanSm());
+      obs.put("throttled_samples", live.throttledSamples());
+      obs.put("peak_memory_mib", live.peakMemoryMib());
+      obs.put("why", java.util.List.of(live.why()));
+    } else if (v.observation() != null) {
+      AllocationTable.Observation o = v.observation();
+      obs.put("samples", o.samples());
+      if (o.throttledSamples() != null) obs.put("throttled_samples", o.throttledSamples());
+      if (o.peakMemoryMib() != null) obs.put("peak_memory_mib", o.peakMemoryMib());
+      obs.put("why", o.why());
+    }
+    if (!obs.isEmpty()) out.put("observation", obs);
+    return json(200, out, "allocation");
   }
 
   private Response ready() throws JsonProcessingException {
@@ -177,6 +231,8 @@ final class Router {
       case "/readyz" -> "readyz";
       case "/metrics" -> "metrics";
       case "/v1/policy" -> "policy";
+      // One label for every id, so the request metrics stay a fixed set of series.
+      case String p when p.startsWith(ALLOCATIONS) && p.length() > ALLOCATIONS.length() -> "allocation";
       default -> "other";
     };
   }

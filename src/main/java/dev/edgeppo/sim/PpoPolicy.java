@@ -35,8 +35,6 @@ public final class PpoPolicy implements AllocationPolicy {
   @Override
   public String name() { return "ppo"; }
 
-  public AgentCore trainingCore() { return training; }
-
   @Override
   public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
     AgentCore core = evaluation ? evaluator() : training;

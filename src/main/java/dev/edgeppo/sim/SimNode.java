@@ -1,5 +1,6 @@
 package dev.edgeppo.sim;
 
+import dev.edgeppo.random.Noise;
 import dev.edgeppo.telemetry.GpuSnapshot;
 import dev.edgeppo.telemetry.Telemetry;
 import java.time.Instant;

@@ -1,5 +1,7 @@
 package dev.edgeppo.sim;
 
+import dev.edgeppo.random.Noise;
+
 /**
  * One pod: what it asks for (all the agent sees) and what it really needs (hidden). Demand is a pure
  * function of time and the pod's own noise seed, so every policy meets exactly the same pod.

@@ -27,6 +27,9 @@ public final class NvmlTelemetry implements Telemetry {
     }
   }
 
+  /** The NVML handle itself, for readers beyond the per-GPU snapshot (the pod observer's per-process data). */
+  public Nvml nvml() { return nvml; }
+
   @Override
   public String name() { return "nvml"; }
 

@@ -1,5 +1,6 @@
 package dev.edgeppo.telemetry;
 
+import dev.edgeppo.random.Noise;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
@@ -44,13 +45,9 @@ public final class SimTelemetry implements Telemetry {
         55 + util * 0.2, 60 + util * 1.5, Map.of()));
   }
 
-  /** In [-1, 1], fixed for a given second and channel: repeatable runs from the same clock. */
+  /** In [-1, 1), fixed for a given second and channel: repeatable runs from the same clock. */
   private double jitter(long second, int channel) {
-    long z = (second * 0x9E3779B97F4A7C15L) ^ (seed * 0xBF58476D1CE4E5B9L) ^ channel;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    z ^= z >>> 31;
-    return (z >>> 11) * 0x1.0p-53 * 2 - 1;
+    return Noise.symmetric(seed, second, channel);
   }
 
   private static double clamp(double v, double lo, double hi) {

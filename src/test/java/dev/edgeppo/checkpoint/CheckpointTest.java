@@ -208,7 +208,7 @@ class CheckpointTest {
     float[] want = s.params().tensorCopy("actor.2.weight");
     for (int i = 0; i < want.length; i++) assertEquals(want[i], w.get("data").get(i).floatValue(), "actor.2.weight[" + i + "]");
     var m = dump.get("tensors").get("optimizer.critic.4.bias.exp_avg_sq").get("data");
-    assertEquals(s.adam().expAvgSq()[s.params().layout().critic4B.offset()], m.get(0).floatValue());
+    assertEquals(s.adam().expAvgSq()[s.params().layout().tensor("critic.4.bias").offset()], m.get(0).floatValue());
     assertEquals(39, dump.get("tensors").size());
   }
 

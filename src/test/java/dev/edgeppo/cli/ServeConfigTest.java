@@ -65,6 +65,27 @@ class ServeConfigTest {
   }
 
   @Test
+  void theObserversKeysComeFromFlagEnvironmentAndFile() throws Exception {
+    ServeConfig d = ServeConfig.resolve(Map.of(), Map.of(), null);
+    assertEquals(Path.of("/proc"), d.observe().procRoot());
+    assertEquals(Duration.ofSeconds(2), d.observe().period());
+    assertEquals(Duration.ofSeconds(60), d.observe().window());
+    Path f = dir.resolve("o.json");
+    Files.writeString(f, "{\"observe_window_seconds\": 30, \"proc_root\": \"/host/proc\"}");
+    ServeConfig c = ServeConfig.resolve(Map.of("observe_period_seconds", "0.05"), Map.of("EDGEPPO_PROC_ROOT", "/hostproc"), f);
+    assertEquals(Duration.ofMillis(50), c.observe().period());
+    assertEquals(Duration.ofSeconds(30), c.observe().window());
+    assertEquals(Path.of("/hostproc"), c.observe().procRoot());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("observe_period_seconds", "5", "observe_window_seconds", "1"), Map.of(), null));
+    assertTrue(e.getMessage().contains("--observe-window-seconds"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_OBSERVE_PERIOD_SECONDS", "NaN"), null));
+    assertTrue(e.getMessage().contains("EDGEPPO_OBSERVE_PERIOD_SECONDS"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of("observe_period_seconds", "0"), Map.of(), null));
+  }
+
+  @Test
   void everyHyperparameterIsAFlag() {
     CommandLine cl = Main.commandLine();
     CommandLine serve = cl.getSubcommands().get("serve");

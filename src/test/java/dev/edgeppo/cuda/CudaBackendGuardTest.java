@@ -26,7 +26,7 @@ class CudaBackendGuardTest {
   void nonFiniteLossSkipsEveryStepAndChangesNothing(CudaBackend.Path path) {
     PolicyParams p = PolicyParams.initialise(16, 0.3, 5);
     ParamLayout l = p.layout();
-    p.data()[l.critic4B.offset()] = Float.NaN; // every value, so every loss, is NaN
+    p.data()[l.tensor("critic.4.bias").offset()] = Float.NaN; // every value, so every loss, is NaN
     PolicyParams before = p.copy();
     AdamState adam = new AdamState(l);
     adam.setStep(7);

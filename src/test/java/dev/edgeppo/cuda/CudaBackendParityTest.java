@@ -100,7 +100,9 @@ class CudaBackendParityTest {
         UpdateMetrics have = host.update(got, gotAdam, b, hp);
         String where = "T " + t + " via " + host.pathFor(t, h, hp);
         assertClose(ref.data(), got.data(), where + ": parameters");
+        assertClose(refAdam.expAvg(), gotAdam.expAvg(), where + ": exp_avg");
         assertClose(refAdam.expAvgSq(), gotAdam.expAvgSq(), where + ": exp_avg_sq");
+        assertEquals(refAdam.step(), gotAdam.step(), where + ": Adam step");
         assertMetrics(want, have, where);
       }
     }

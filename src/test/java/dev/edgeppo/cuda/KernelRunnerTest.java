@@ -14,17 +14,22 @@ class KernelRunnerTest {
   @Test
   void unknownKernelIsNamedInTheError() {
     try (HostRunner r = new HostRunner()) {
-      var e = assertThrows(KernelException.class, () -> r.launch("no_such_kernel", Launch.oneBlock(32)));
+      var e = assertThrows(KernelException.class, () -> r.launch("no_such_kernel", Launch.oneBlock(32), new KernelArgs()));
       assertTrue(e.getMessage().contains("kernel no_such_kernel"), e.getMessage());
     }
   }
 
   @Test
-  void unsupportedArgumentTypeIsNamed() {
+  void aPointerIntoAnotherRunnersMemoryIsRefused() {
+    DeviceBuffer foreign = new DeviceBuffer() {
+      public long floats() { return 16; }
+      public void close() {}
+    };
     try (HostRunner r = new HostRunner()) {
+      DeviceBuffer own = r.allocate(16);
       var e = assertThrows(IllegalArgumentException.class,
-          () -> r.launch("relu_mask", Launch.elementwise(4), "text", 1, 2, 3));
-      assertTrue(e.getMessage().contains("relu_mask") && e.getMessage().contains("argument 0"), e.getMessage());
+          () -> new Kernels(r).reluMask(own.at(0), foreign.at(0), own.at(0), 16));
+      assertTrue(e.getMessage().contains("not a cuda-host buffer"), e.getMessage());
     }
   }
 
@@ -49,10 +54,15 @@ class KernelRunnerTest {
       DeviceBuffer pb = r.allocate(n), mb = r.allocate(n), out = r.allocate(n);
       r.upload(prod, 0, pb.at(0), n);
       r.upload(mask, 0, mb.at(0), n);
-      r.launch("relu_mask", new Launch(3, 64, 0), pb.at(0), mb.at(0), out.at(0), n); // grid-stride: 192 threads
+      // grid-stride: 192 threads for 1000 elements
+      r.launch("relu_mask", new Launch(3, 64, 0), new KernelArgs().ptr(pb.at(0)).ptr(mb.at(0)).ptr(out.at(0)).i32(n));
       float[] got = new float[n];
       r.download(out.at(0), got, 0, n);
       for (int i = 0; i < n; i++) assertEquals(mask[i] > 0 ? prod[i] : 0f, got[i], "element " + i);
+      // the typed entry point, its own grid, in place over the mask as the backward pass uses it
+      new Kernels(r).reluMask(pb.at(0), mb.at(0), mb.at(0), n);
+      r.download(mb.at(0), got, 0, n);
+      for (int i = 0; i < n; i++) assertEquals(mask[i] > 0 ? prod[i] : 0f, got[i], "in place, element " + i);
     }
   }
 

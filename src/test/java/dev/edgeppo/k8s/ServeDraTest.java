@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
+import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
 import java.nio.file.Files;
@@ -36,12 +37,12 @@ class ServeDraTest {
           contexts: [{name: mock, context: {cluster: mock, user: agent}}]
           current-context: mock
           """.formatted(api.client.getConfiguration().getMasterUrl()));
-      String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", "pod-uid-9")
+      String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
           .getMetadata().getUid();
       KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
           tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
       AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
-          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", dra));
+          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
       try {
         assertNotNull(rt.dra());
         kubelet.register(tmp.resolve("registry"));

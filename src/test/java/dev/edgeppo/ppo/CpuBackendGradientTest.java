@@ -24,7 +24,8 @@ class CpuBackendGradientTest {
     PolicyParams p = PolicyParams.initialise(h, 0.5, seed);
     SplittableRandom r = new SplittableRandom(seed * 31);
     // Larger actor output weights than the 0.01 init so the policy gradient is not vanishingly small.
-    for (int i = p.layout().actor4W.offset(); i < p.layout().actor4W.offset() + p.layout().actor4W.size(); i++)
+    ParamLayout.Tensor head = p.layout().tensor("actor.4.weight");
+    for (int i = head.offset(); i < head.offset() + head.size(); i++)
       p.data()[i] = (float) (r.nextDouble() - 0.5);
     RolloutBatch b = RolloutBatch.allocate(t);
     Policy pol = new Policy(p, 0);
@@ -80,9 +81,9 @@ class CpuBackendGradientTest {
     for (int i = 0; i < t; i++) {
       double[] s = new double[5];
       for (int k = 0; k < 5; k++) s[k] = b.states()[i * 5 + k];
-      double[] a1 = relu(lin(x, l.actor0W, l.actor0B, s));
-      double[] a2 = relu(lin(x, l.actor2W, l.actor2B, a1));
-      double[] z = lin(x, l.actor4W, l.actor4B, a2);
+      double[] a1 = relu(lin(x, l.tensor("actor.0.weight"), l.tensor("actor.0.bias"), s));
+      double[] a2 = relu(lin(x, l.tensor("actor.2.weight"), l.tensor("actor.2.bias"), a1));
+      double[] z = lin(x, l.tensor("actor.4.weight"), l.tensor("actor.4.bias"), a2);
       double logp = 0;
       for (int d = 0; d < 2; d++) {
         double mean = 1 / (1 + Math.exp(-z[d])), ls = x[l.logStd.offset() + d], sd = Math.exp(ls);
@@ -92,9 +93,9 @@ class CpuBackendGradientTest {
       double ratio = Math.exp(logp - b.logProbs()[i]);
       double clipped = Math.min(Math.max(ratio, 1 - eps), 1 + eps);
       pol += Math.min(ratio * adv[i], clipped * adv[i]);
-      double[] c1 = relu(lin(x, l.critic0W, l.critic0B, s));
-      double[] c2 = relu(lin(x, l.critic2W, l.critic2B, c1));
-      double v = lin(x, l.critic4W, l.critic4B, c2)[0];
+      double[] c1 = relu(lin(x, l.tensor("critic.0.weight"), l.tensor("critic.0.bias"), s));
+      double[] c2 = relu(lin(x, l.tensor("critic.2.weight"), l.tensor("critic.2.bias"), c1));
+      double v = lin(x, l.tensor("critic.4.weight"), l.tensor("critic.4.bias"), c2)[0];
       val += (v - ret[i]) * (v - ret[i]);
     }
     double ent = 0;

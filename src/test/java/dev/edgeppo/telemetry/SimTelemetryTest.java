@@ -32,6 +32,8 @@ class SimTelemetryTest {
     GpuSnapshot c = new SimTelemetry(() -> Instant.ofEpochMilli(123_456), 4).read().getFirst();
     assertEquals(a, b);
     assertNotEquals(a.utilizationGpu(), c.utilizationGpu());
-    assertEquals("sim", new SimTelemetry().name());
+    // the seed moves only the jitter (±5 points of utilisation, ±2 % of memory) around the same drift
+    assertTrue(Math.abs(a.utilizationGpu() - c.utilizationGpu()) <= 10, a + " vs " + c);
+    assertTrue(Math.abs(a.memoryUsedMib() - c.memoryUsedMib()) <= 0.04 * SimTelemetry.TOTAL_MIB + 1, a + " vs " + c);
   }
 }
