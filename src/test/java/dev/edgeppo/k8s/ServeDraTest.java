@@ -54,6 +54,11 @@ class ServeDraTest {
         assertTrue(p.memoryMib() >= 512 && p.memoryMib() <= 4000, "memory " + p.memoryMib());
         assertEquals("policy", p.decidedBy());
         assertEquals(1, rt.core().pending(), "one allocation, the same /allocate makes");
+        var alloc = rt.core().allocation(p.allocationId()).orElseThrow().record();
+        assertEquals("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", alloc.podUid(), "the pod in reservedFor is the one observed");
+        assertEquals(80, alloc.requestedCores());
+        assertEquals(4000, alloc.requestedMemoryMb());
+        assertEquals(p.cores(), alloc.cores());
         JsonNode spec = new ObjectMapper().readTree(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json").toFile());
         assertEquals("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + p.cores(), spec.at("/devices/0/containerEdits/env/0").asText());
         assertEquals("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=" + p.memoryMib() + "M", spec.at("/devices/0/containerEdits/env/1").asText());
