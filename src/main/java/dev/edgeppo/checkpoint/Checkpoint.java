@@ -1,6 +1,7 @@
 package dev.edgeppo.checkpoint;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.ppo.AdamState;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.ParamLayout;
@@ -30,7 +31,7 @@ public record Checkpoint(PolicyParams params, AdamState adam, long updates, Hype
   public static final String FORMAT_VERSION = "2";
   /** Read without checksums: what this program wrote before it had them. */
   static final String UNCHECKED_VERSION = "1";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   public static void write(Path file, PpoLearner.Snapshot s, Hyperparameters hp, Map<String, String> extraMeta) throws IOException {
     write(StateFs.real(), file, s, hp, extraMeta);

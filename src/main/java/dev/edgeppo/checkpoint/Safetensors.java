@@ -3,6 +3,7 @@ package dev.edgeppo.checkpoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +27,7 @@ import java.util.zip.CRC32C;
  * refused whole with a message that says what is wrong.
  */
 public final class Safetensors {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   /** Larger headers are refused rather than allocated: safetensors itself caps them at 100 MB. */
   private static final long MAX_HEADER = 100L * 1024 * 1024;
   /** Metadata key of the per-tensor checksums. */

@@ -2,6 +2,7 @@ package dev.edgeppo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.nvml.GpuReading;
 import dev.edgeppo.nvml.Nvml;
 import dev.edgeppo.nvml.NvmlException;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "gpu-diag", mixinStandardHelpOptions = true,
     description = "GPU telemetry diagnostics straight from NVML ($EDGEPPO_NVML_LIBRARY or libnvidia-ml.so.1).")
 final class GpuDiagCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper()
+  private static final ObjectMapper JSON = Json.MAPPER.copy()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   @Spec CommandSpec spec;

@@ -1,6 +1,7 @@
 package dev.edgeppo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgeppo.json.Json;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import java.util.logging.Logger;
  * {@code Map} in the record's first parameter and become top-level keys in JSON.
  */
 final class LogSetup {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private LogSetup() {}
 

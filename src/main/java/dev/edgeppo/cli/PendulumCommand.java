@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.backend.Backends;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.sim.Plot;
@@ -60,7 +61,7 @@ final class PendulumCommand implements Callable<Integer> {
   @Option(names = "--plot", description = "write a PNG of return against steps here")
   Path plot;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   @Override
   public Integer call() throws IOException {

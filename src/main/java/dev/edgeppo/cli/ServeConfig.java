@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.StateEncoder;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
@@ -29,7 +30,7 @@ import java.util.Map;
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
                    String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, KubeletPlugin.Settings dra) {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
   static final Map<String, String[]> AGENT_KEYS = new LinkedHashMap<>();

@@ -2,9 +2,9 @@ package dev.edgeppo.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.backend.Backends;
+import dev.edgeppo.json.Json;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.sim.ArrivalProcess;
 import dev.edgeppo.sim.LearningCurve;
@@ -81,7 +81,7 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--plot", description = "write a PNG of reward against feedbacks here")
   Path plot;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   @Override
   public Integer call() throws IOException {
@@ -121,7 +121,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(JSON.writeValueAsString(result.toJson(JSON)));
+      out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result.toJson(JSON)));
     } else {
       printTable(out, result, label);
       if (csv != null) out.println("learning curve: " + csv);

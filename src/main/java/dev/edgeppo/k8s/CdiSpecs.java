@@ -3,6 +3,7 @@ package dev.edgeppo.k8s;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.json.Json;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -31,7 +32,7 @@ public final class CdiSpecs {
    * its CDI library knows, so the lowest sufficient one is read by old and new runtimes alike.
    */
   public static final String CDI_VERSION = "0.5.0";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   /** CDI device names: letters, digits, '-', '_', '.', ':'; a claim UID is of that alphabet. */
   private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]*");
 

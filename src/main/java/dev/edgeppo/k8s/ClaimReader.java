@@ -2,6 +2,7 @@ package dev.edgeppo.k8s;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.edgeppo.json.Json;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.AllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
@@ -24,7 +25,7 @@ import java.util.stream.Collectors;
  * there, the config may ask for less than was booked, never more.
  */
 public final class ClaimReader {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final BigDecimal MIB = BigDecimal.valueOf(1L << 20);
 
   private final KubernetesClient client;

@@ -36,7 +36,7 @@ public record Hyperparameters(
   public static final double LOG_STD_MIN = Math.log(0.01);
   public static final double LOG_STD_MAX = 0.0;
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
 
   /**
    * SPEC's defaults with the fields of {@code overrides} (JSON names) laid over them. Unknown names

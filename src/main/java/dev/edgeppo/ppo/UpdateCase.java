@@ -3,11 +3,11 @@ package dev.edgeppo.ppo;
 import static dev.edgeppo.ppo.ParamLayout.ACTION_DIM;
 import static dev.edgeppo.ppo.ParamLayout.STATE_DIM;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.json.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,7 +18,7 @@ import java.util.Map;
  * {@code expected} block; and the RESULT.json that {@code train-once} writes. H is read from the shapes.
  */
 public record UpdateCase(Hyperparameters hyperparameters, PolicyParams parameters, RolloutBatch batch, JsonNode expected) {
-  static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  static final ObjectMapper JSON = Json.MAPPER;
 
   public static UpdateCase read(Path file) throws IOException {
     JsonNode root;

@@ -12,6 +12,7 @@ import dev.edgeppo.k8s.kubelet.dra.v1.NodePrepareResourceResponse;
 import dev.edgeppo.k8s.kubelet.dra.v1.NodePrepareResourcesResponse;
 import dev.edgeppo.k8s.kubelet.dra.v1.NodeUnprepareResourcesResponse;
 import dev.edgeppo.k8s.kubelet.registration.PluginInfo;
+import dev.edgeppo.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * fabric8's mock (a mock, not a cluster). Registration, prepare, retry, restart, unprepare, bad claims.
  */
 class KubeletPluginTest {
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
   static final long GPU_MIB = 16384;
 
   @TempDir Path tmp;

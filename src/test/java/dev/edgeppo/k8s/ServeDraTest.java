@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
+import dev.edgeppo.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,7 +59,7 @@ class ServeDraTest {
         assertEquals(80, alloc.requestedCores());
         assertEquals(4000, alloc.requestedMemoryMb());
         assertEquals(p.cores(), alloc.cores());
-        JsonNode spec = new ObjectMapper().readTree(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json").toFile());
+        JsonNode spec = Json.MAPPER.readTree(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json").toFile());
         assertEquals("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + p.cores(), spec.at("/devices/0/containerEdits/env/0").asText());
         assertEquals("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=" + p.memoryMib() + "M", spec.at("/devices/0/containerEdits/env/1").asText());
         assertEquals("", kubelet.unprepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid).getError());
