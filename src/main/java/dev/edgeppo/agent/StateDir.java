@@ -50,6 +50,8 @@ public final class StateDir implements Durability, AutoCloseable {
   private volatile Learned latest;
   private volatile long checkpointedUpdates;
   private final AtomicLong failedCompactions = new AtomicLong();
+  /** After close nothing is written: an update abandoned at shutdown that ends late must not touch the files. */
+  private volatile boolean closed;
 
   private StateDir(StateFs fs, Path dir, Hyperparameters hp, Journal journal, Checkpoint restored, long trainedThrough) {
     this.fs = fs;
@@ -153,10 +155,12 @@ public final class StateDir implements Durability, AutoCloseable {
   /** Step 5 (checkpoint) then step 6 (compact). A failed compaction is logged, not thrown: nothing is lost. */
   @Override
   public void updated(PpoLearner.Snapshot s, long through, UpdateMetrics metrics) {
+    if (closed) return;
     Learned l = new Learned(s, through);
     latest = l;
     writing.lock();
     try {
+      if (closed) return;
       write(l);
     } catch (IOException e) {
       throw new StateDirException("cannot write the checkpoint", dir.resolve(CHECKPOINT), e);
@@ -199,5 +203,13 @@ public final class StateDir implements Durability, AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException { journal.close(); }
+  public void close() throws IOException {
+    writing.lock();
+    try {
+      closed = true;
+    } finally {
+      writing.unlock();
+    }
+    journal.close();
+  }
 }

@@ -21,7 +21,9 @@ import java.util.Optional;
 /**
  * Runs the kernels compiled for the host (native/build/libedgeppo_cudahost.so, see native/cuda-host)
  * through FFM. "Device pointers" are native host memory owned by this runner; arguments are
- * passed as cuLaunchKernel's kernelParams, an array of pointers to the values.
+ * passed as cuLaunchKernel's kernelParams, an array of pointers to the values. Those are raw addresses
+ * that FFM cannot keep alive, so every use is bracketed by {@link InFlight}: a {@link #close} from another
+ * thread during a launch frees the memory only when the launch has returned.
  */
 final class HostRunner implements KernelRunner {
   static final String LIBRARY = "libedgeppo_cudahost.so";
@@ -65,6 +67,7 @@ final class HostRunner implements KernelRunner {
   private final Arena arena = Arena.ofShared(); // kernel names
   private final Map<String, MemorySegment> names = new HashMap<>();
   private final List<HostBuffer> buffers = new ArrayList<>();
+  private final InFlight inFlight = new InFlight();
 
   HostRunner() {
     if (!(Holder.NATIVE instanceof Native n)) throw new IllegalStateException("backend cuda-host: " + Holder.NATIVE);
@@ -100,23 +103,58 @@ final class HostRunner implements KernelRunner {
     return b.seg.asSlice(p.offset() * Float.BYTES);
   }
 
+  /** Runs {@code work} with the runner's memory guaranteed alive until it returns, even if closed meanwhile. */
   @Override
-  public DeviceBuffer allocate(long floats) { return new HostBuffer(floats); }
+  public <T> T call(java.util.concurrent.Callable<T> work) {
+    inFlight.enter("cuda-host");
+    try {
+      return KernelRunner.super.call(work);
+    } finally {
+      if (inFlight.exit()) free();
+    }
+  }
+
+  private void guarded(String what, Runnable r) {
+    inFlight.enter(what);
+    try {
+      r.run();
+    } finally {
+      if (inFlight.exit()) free();
+    }
+  }
+
+  @Override
+  public DeviceBuffer allocate(long floats) {
+    inFlight.enter("allocate");
+    try {
+      return new HostBuffer(floats);
+    } finally {
+      if (inFlight.exit()) free();
+    }
+  }
 
   @Override
   public void upload(float[] src, int srcOffset, DevicePtr dst, int count) {
-    dst.requireRoom(count, "upload");
-    MemorySegment.copy(src, srcOffset, segment(dst), JAVA_FLOAT, 0, count);
+    guarded("upload", () -> {
+      dst.requireRoom(count, "upload");
+      MemorySegment.copy(src, srcOffset, segment(dst), JAVA_FLOAT, 0, count);
+    });
   }
 
   @Override
   public void download(DevicePtr src, float[] dst, int dstOffset, int count) {
-    src.requireRoom(count, "download");
-    MemorySegment.copy(segment(src), JAVA_FLOAT, 0, dst, dstOffset, count);
+    guarded("download", () -> {
+      src.requireRoom(count, "download");
+      MemorySegment.copy(segment(src), JAVA_FLOAT, 0, dst, dstOffset, count);
+    });
   }
 
   @Override
   public void launch(String kernel, Launch launch, KernelArgs args) {
+    guarded("kernel " + kernel, () -> launchNow(kernel, launch, args));
+  }
+
+  private void launchNow(String kernel, Launch launch, KernelArgs args) {
     try (Arena call = Arena.ofConfined()) {
       byte[][] values = args.values(p -> segment(p).address());
       MemorySegment argv = call.allocate(ADDRESS, Math.max(1, values.length));
@@ -140,6 +178,11 @@ final class HostRunner implements KernelRunner {
   @Override
   public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, DevicePtr a, int lda, DevicePtr b,
                     int ldb, float beta, DevicePtr c, int ldc) {
+    guarded("sgemm", () -> sgemmNow(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc));
+  }
+
+  private void sgemmNow(boolean transA, boolean transB, int m, int n, int k, float alpha, DevicePtr a, int lda, DevicePtr b,
+                        int ldb, float beta, DevicePtr c, int ldc) {
     // the same extents cuBLAS would touch, checked here because the host has no memory protection to help
     a.requireRoom((long) lda * ((transA ? m : k) - 1) + (transA ? k : m), "sgemm A");
     b.requireRoom((long) ldb * ((transB ? k : n) - 1) + (transB ? n : k), "sgemm B");
@@ -155,9 +198,16 @@ final class HostRunner implements KernelRunner {
   @Override
   public boolean hasGemm() { return true; }
 
+  /** Idempotent; from any thread. Frees at once, or when the work in flight returns. */
   @Override
   public void close() {
-    for (HostBuffer b : List.copyOf(buffers)) b.close();
-    arena.close();
+    if (inFlight.close()) free();
+  }
+
+  private void free() {
+    List<Release.Step> steps = new ArrayList<>();
+    for (HostBuffer b : List.copyOf(buffers)) steps.add(b::close);
+    steps.add(arena::close);
+    Release.all("cuda-host close", steps);
   }
 }

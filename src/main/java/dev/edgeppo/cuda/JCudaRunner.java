@@ -121,28 +121,45 @@ final class JCudaRunner implements KernelRunner {
   private cublasHandle cublas;
   private String gemmUnavailable;
   private final String deviceName;
+  // What the constructor acquired, so a failure half-way and close() release exactly that (on the owner thread).
+  private boolean contextRetained, moduleLoaded, closed;
 
   JCudaRunner() {
     unavailableReason().ifPresent(r -> { throw new IllegalStateException("backend cuda: " + r); });
-    deviceName = call(() -> {
-      ownerThread = Thread.currentThread();
-      cuDeviceGet(device, 0);
-      cuDevicePrimaryCtxRetain(context, device);
-      cuCtxSetCurrent(context);
-      cuModuleLoadData(module, fatbin());
+    try {
+      deviceName = call(this::open);
+    } catch (RuntimeException | Error e) {
+      // cuDevicePrimaryCtxRetain (or a later step) may have succeeded: release what was taken, stop the thread.
       try {
-        JCublas2.setExceptionsEnabled(true);
-        cublas = new cublasHandle();
-        JCublas2.cublasCreate(cublas);
-      } catch (UnsatisfiedLinkError | NoClassDefFoundError | CudaException e) {
-        cublas = null;
-        gemmUnavailable = "cuBLAS unavailable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
-            + "); large batches use the layered kernels only";
+        close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
       }
-      byte[] name = new byte[256];
-      cuDeviceGetName(name, name.length, device);
-      return new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
-    });
+      throw e;
+    }
+  }
+
+  /** On the owner thread: device, primary context, module, cuBLAS; each recorded as it is acquired. */
+  private String open() throws IOException {
+    ownerThread = Thread.currentThread();
+    cuDeviceGet(device, 0);
+    cuDevicePrimaryCtxRetain(context, device);
+    contextRetained = true;
+    cuCtxSetCurrent(context);
+    cuModuleLoadData(module, fatbin());
+    moduleLoaded = true;
+    try {
+      JCublas2.setExceptionsEnabled(true);
+      cublas = new cublasHandle();
+      JCublas2.cublasCreate(cublas);
+    } catch (UnsatisfiedLinkError | NoClassDefFoundError | CudaException e) {
+      cublas = null;
+      gemmUnavailable = "cuBLAS unavailable (" + String.valueOf(e.getMessage()).lines().findFirst().orElse("")
+          + "); large batches use the layered kernels only";
+    }
+    byte[] name = new byte[256];
+    cuDeviceGetName(name, name.length, device);
+    return new String(name, java.nio.charset.StandardCharsets.US_ASCII).trim().replace("\0", "");
   }
 
   private static byte[] fatbin() throws IOException {
@@ -287,14 +304,22 @@ final class JCudaRunner implements KernelRunner {
   @Override
   public boolean hasGemm() { return cublas != null; }
 
+  /**
+   * Idempotent. Frees every buffer, cuBLAS, the module and the context, each even if an earlier one failed
+   * (the first failure is thrown afterwards with the others suppressed), then stops the owning thread.
+   */
   @Override
   public void close() {
     try {
       call(() -> {
-        for (GpuBuffer b : List.copyOf(buffers)) b.close();
-        if (cublas != null) JCublas2.cublasDestroy(cublas);
-        cuModuleUnload(module);
-        cuDevicePrimaryCtxRelease(device);
+        if (closed) return null;
+        closed = true;
+        List<Release.Step> steps = new ArrayList<>();
+        for (GpuBuffer b : List.copyOf(buffers)) steps.add(b::close);
+        if (cublas != null) steps.add(() -> JCublas2.cublasDestroy(cublas));
+        if (moduleLoaded) steps.add(() -> cuModuleUnload(module));
+        if (contextRetained) steps.add(() -> cuDevicePrimaryCtxRelease(device));
+        Release.all("closing the CUDA runner", steps);
         return null;
       });
     } finally {

@@ -43,7 +43,12 @@ public final class NvmlProcessSource implements ProcessSource {
       Map<Integer, Long> memory = new HashMap<>();
       addMemory(memory, compute);
       addMemory(memory, mps);
-      long since = lastSeen.computeIfAbsent(gpu, g -> clock.millis() * 1000 - lookbackMicros);
+      // From the newest sample seen; but on a GPU's first reading, or after a pause in observing it (no pod
+      // watched for ten look-backs), only the last look-back: older samples are of processes long gone.
+      long nowMicros = clock.millis() * 1000;
+      Long seen = lastSeen.get(gpu);
+      long since = seen == null || seen < nowMicros - 10 * lookbackMicros ? nowMicros - lookbackMicros : seen;
+      lastSeen.put(gpu, since);
       List<ProcessUtilization> samples = nvml.processUtilization(gpu, since);
       if (samples == null) {
         throw new SignalMissing(SkipReason.NO_PROCESS_UTILIZATION, "NVML gives no per-process utilization on GPU "

@@ -159,16 +159,25 @@ final class Dense {
     }
   }
 
+  /**
+   * The maps for strides below 64, built once in the class initialiser: its completion happens-before any
+   * use of the class, so every thread sees them filled (a lazily filled slot published without a barrier
+   * could be seen with its contents still zero on a weakly ordered CPU such as the ARM of an edge board).
+   */
   private static final int[][] STRIDE_MAPS = new int[64][];
 
-  /** {0, s, 2s, ...} for one vector: lane j of a W^T row lands in W's row j. Benign race: idempotent. */
+  static {
+    for (int s = 0; s < STRIDE_MAPS.length; s++) STRIDE_MAPS[s] = newStrideMap(s);
+  }
+
+  /** {0, s, 2s, ...} for one vector: lane j of a W^T row lands in W's row j. */
   private static int[] strideMap(int stride) {
-    int[] m = stride < STRIDE_MAPS.length ? STRIDE_MAPS[stride] : null;
-    if (m == null) {
-      m = new int[L];
-      for (int j = 0; j < L; j++) m[j] = j * stride;
-      if (stride < STRIDE_MAPS.length) STRIDE_MAPS[stride] = m;
-    }
+    return stride < STRIDE_MAPS.length ? STRIDE_MAPS[stride] : newStrideMap(stride);
+  }
+
+  private static int[] newStrideMap(int stride) {
+    int[] m = new int[L];
+    for (int j = 0; j < L; j++) m[j] = j * stride;
     return m;
   }
 

@@ -47,6 +47,22 @@ class NvmlProcessSourceTest {
   }
 
   @Test
+  void afterAPauseOnlyTheLastLookBackCounts() throws Exception {
+    long t0 = System.currentTimeMillis() * 1000;
+    long[] nowMicros = {t0};
+    try (Nvml nvml = StandIn.open("gpu\nprocess 1 1048576\nprocutil 1 50 0 0 0 " + (t0 - 100_000) + "\n")) {
+      NvmlProcessSource src = new NvmlProcessSource(nvml, () -> java.time.Instant.ofEpochMilli(nowMicros[0] / 1000),
+          Duration.ofSeconds(1));
+      assertEquals(50.0, src.read(0).smPercent().get(1), 1e-12);
+      // Nobody watched this GPU for 40 s; the driver kept a sample of 5 s after the last reading.
+      StandIn.script("gpu\nprocess 1 1048576\nprocutil 1 90 0 0 0 " + (t0 + 5_000_000) + "\n");
+      StandIn.reload();
+      nowMicros[0] = t0 + 40_000_000;
+      assertNull(src.read(0).smPercent().get(1), "35 s old: older than one look-back");
+    }
+  }
+
+  @Test
   void missingPerProcessUtilizationIsASignalMissing() {
     try (Nvml nvml = StandIn.open("gpu\nprocess 4242 1048576\nfail nvmlDeviceGetProcessUtilization 3\n")) {
       NvmlProcessSource src = new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(2));
