@@ -97,6 +97,8 @@ public final class AgentServer implements AutoCloseable {
 
   static final int MAX_CONNECTIONS = 1024;
   static final int MAX_CONNECTIONS_PER_CLIENT = 128;
+  /** Decoded messages held for a connection while its current request is answered (HTTP pipelining). */
+  static final int MAX_PIPELINED = 64;
 
   private final Channel listener;
   private final EventLoopGroup loops;
@@ -294,8 +296,9 @@ public final class AgentServer implements AutoCloseable {
         return;
       }
       if (state == State.ROUTING) {
-        // A pipelined request: answered in order once the current one is.
+        // A pipelined request: answered in order once the current one is; reading pauses if a client sends many.
         pipelined.add(msg);
+        if (pipelined.size() >= MAX_PIPELINED) ctx.channel().config().setAutoRead(false);
         return;
       }
       try {
@@ -363,7 +366,7 @@ public final class AgentServer implements AutoCloseable {
       }
     }
 
-    /** Hands the request to the router on a virtual thread; reading stops until it is answered. */
+    /** Hands the request to the router on a virtual thread; later requests on the connection wait their turn. */
     private void dispatch(ChannelHandlerContext ctx, boolean tooLarge, boolean closeAfter) {
       HttpRequest r = request;
       boolean head = HttpMethod.HEAD.equals(r.method());
@@ -380,7 +383,6 @@ public final class AgentServer implements AutoCloseable {
         state = State.CLOSING;
       } else {
         state = State.ROUTING;
-        ctx.channel().config().setAutoRead(false);
       }
       inFlight.incrementAndGet();
       executor.execute(() -> {
@@ -416,7 +418,7 @@ public final class AgentServer implements AutoCloseable {
         request = null;
         state = State.IDLE;
         armIdle(ctx);
-        ctx.channel().config().setAutoRead(true);
+        if (!ctx.channel().config().isAutoRead()) ctx.channel().config().setAutoRead(true);
         while (state == State.IDLE || state == State.HEADERS || state == State.BODY) {
           Object next = pipelined.poll();
           if (next == null) break;

@@ -294,6 +294,33 @@ class HttpEdgeTest {
     }
   }
 
+  /**
+   * Requests sent back to back on one connection (pipelining) are answered in order, each whole. 120 of them:
+   * Netty's codec closes a connection with more than 128 requests unanswered.
+   */
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    start(Duration.ofSeconds(10));
+    String alloc = "{\"cores\":50,\"memory\":1000}";
+    StringBuilder all = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      all.append(request("GET", "/healthz"));
+      all.append(request("POST", "/allocate", "Content-Length: " + alloc.length())).append(alloc);
+      all.append(request("GET", "/nothing-" + i));
+    }
+    try (Socket s = connect(null)) {
+      send(s, all.toString());
+      for (int i = 0; i < 40; i++) {
+        assertEquals(200, read(s.getInputStream(), false).status(), "healthz " + i);
+        Reply a = read(s.getInputStream(), false);
+        assertEquals(200, a.status(), a.text());
+        assertTrue(a.text().contains("allocation_id"), a.text());
+        assertEquals(404, read(s.getInputStream(), false).status(), "unknown path " + i);
+      }
+    }
+    assertEquals(40, core.pending());
+  }
+
   // Operator-facing: HEAD is answered like GET without a body, and logs no warning.
   @Test
   void headIsAnsweredWithoutABodyAndWithoutAWarning() throws Exception {
