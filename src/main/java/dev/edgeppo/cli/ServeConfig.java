@@ -7,6 +7,7 @@ import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.Mode;
 import dev.edgeppo.agent.StateEncoder;
 import dev.edgeppo.json.Json;
+import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.ppo.Hyperparameters;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.Map;
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
                    String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, int warmupMaxUpdates,
-                   Duration telemetryPeriod, Duration telemetryMaxAge) {
+                   Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra) {
   static final ObjectMapper JSON = Json.MAPPER;
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -61,6 +62,13 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         "a reading older than this is refused: /allocate, /feedback and /readyz answer 503 until a new one");
     key("warmup_max_updates", Integer.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_MAX_UPDATES),
         "train mode: at start, updates at most on a throwaway learner until the JIT has compiled the update (0: none)");
+    // The node's DRA driver (SPEC §5): on when kubelet_plugin_dir is set.
+    key("kubelet_plugin_dir", null, "run the DRA driver: its socket dra.sock goes here (in a cluster /var/lib/kubelet/plugins/gpu.edgeppo.dev)");
+    key("kubelet_registry_dir", "/var/lib/kubelet/plugins_registry", "the kubelet's plugin registration directory");
+    key("cdi_dir", "/var/run/cdi", "where the DRA driver writes the CDI spec of each prepared claim");
+    key("node_name", null, "this node's name; unset: $NODE_NAME");
+    key("kubeconfig", null, "kubeconfig file for the API server; unset: in-cluster configuration");
+    key("dra_slots_per_gpu", "0", "0: one shared device per GPU (consumable capacity); K: K slot devices per GPU, the ask in the claim's config");
   }
 
   private static void key(String k, String def, String help) { AGENT_KEYS.put(k, new String[] {def, help}); }
@@ -100,13 +108,23 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     long ttl = src.longIn("pending_ttl_seconds", 1, 7 * 24 * 3600);
     long period = src.longIn("telemetry_period_ms", 10, 60_000), maxAge = src.longIn("telemetry_max_age_ms", 20, 600_000);
     if (maxAge <= period) throw src.bad("telemetry_max_age_ms", Long.toString(maxAge), "more than telemetry_period_ms (" + period + ")");
+    KubeletPlugin.Settings dra = null;
+    String pluginDir = src.string("kubelet_plugin_dir");
+    int slots = (int) src.longIn("dra_slots_per_gpu", 0, 1024);
+    if (pluginDir != null) {
+      String node = src.string("node_name");
+      if (node == null) node = env.get("NODE_NAME");
+      String kubeconfig = src.string("kubeconfig");
+      dra = new KubeletPlugin.Settings(Path.of(pluginDir), Path.of(src.string("kubelet_registry_dir")), Path.of(src.string("cdi_dir")),
+          node, kubeconfig == null ? null : Path.of(kubeconfig), stateDir == null ? null : Path.of(stateDir), slots, null);
+    }
     return new ServeConfig(src.string("bind"), (int) src.longIn("port", 0, 65535), src.string("telemetry"),
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", dev.edgeppo.ppo.ActionMapping.MIN_MEMORY_MB + 1, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
         Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
-        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge));
+        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra);
   }
 
   private static ObserveSettings observe(Sources src) {

@@ -9,8 +9,9 @@ import java.util.Map;
  * <ul>
  *   <li>NVIDIA MPS: {@code CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} = cores (percent of the SMs a client may use) and
  *       {@code CUDA_MPS_PINNED_DEVICE_MEM_LIMIT} = {@code 0=<MiB>M}: NVIDIA's documented form is a comma-separated
- *       list of {@code <device>=<limit>} with a unit suffix. The device is the CUDA ordinal the client sees:
- *       the container is given one GPU, so 0.
+ *       list of {@code <device>=<limit>} with a unit suffix (their examples: {@code 0=1G}, {@code 0=512M}; "M" is
+ *       MiB, as NVIDIA's own DRA driver writes it). The device is the CUDA ordinal the client sees: the container
+ *       is given one GPU, so 0.
  *   <li>HAMi-core (libvgpu.so, on nodes that preload it): {@code CUDA_DEVICE_SM_LIMIT} = cores and
  *       {@code CUDA_DEVICE_MEMORY_LIMIT_0} = {@code <MiB>m}.
  * </ul>
@@ -25,7 +26,7 @@ public final class ShareLimits {
 
   /** Variable → value, in a fixed order. */
   public static Map<String, String> env(int cores, long memoryMib) {
-    if (cores < 1 || cores > 100) throw new IllegalArgumentException("cores must be in 1..100, got " + cores);
+    if (cores < 1 || cores > DraNames.CORES_PER_GPU) throw new IllegalArgumentException("cores must be in 1..100, got " + cores);
     if (memoryMib < 1) throw new IllegalArgumentException("memory must be >= 1 MiB, got " + memoryMib);
     Map<String, String> env = new LinkedHashMap<>();
     env.put(MPS_THREADS, Integer.toString(cores));

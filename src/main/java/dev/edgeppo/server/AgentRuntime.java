@@ -5,6 +5,8 @@ import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.backend.Backends;
+import dev.edgeppo.k8s.AgentGrants;
+import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.log.Events;
 import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.Observers;
@@ -39,22 +41,29 @@ public final class AgentRuntime implements AutoCloseable {
   /**
    * Everything a runtime needs. {@code telemetry} and {@code backend} are the command line's names; the GPUs are
    * read every {@code telemetryPeriod} off the request path, and a reading older than {@code telemetryMaxAge}
-   * is refused ({@link SampledTelemetry}).
+   * is refused ({@link SampledTelemetry}); {@code dra} is the node's DRA driver, or null to run without it.
    */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                          Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
-                         Duration telemetryPeriod, Duration telemetryMaxAge) {
-    /** Settings with the pod observer's and the telemetry sampler's defaults (SPEC §3). */
+                         Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra) {
+    /** Settings with the pod observer's and the telemetry sampler's defaults (SPEC §3), and no DRA driver. */
     public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                     Duration readTimeout, String telemetry, String backend) {
-      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, ObserveSettings.DEFAULTS);
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, ObserveSettings.DEFAULTS, null);
+    }
+
+    /** Settings with the telemetry sampler's defaults. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend, ObserveSettings observe, KubeletPlugin.Settings dra) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, observe, SampledTelemetry.DEFAULT_PERIOD,
+          SampledTelemetry.DEFAULT_MAX_AGE, dra);
     }
 
     /** Settings with the telemetry sampler's defaults. */
     public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                     Duration readTimeout, String telemetry, String backend, ObserveSettings observe) {
       this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, observe, SampledTelemetry.DEFAULT_PERIOD,
-          SampledTelemetry.DEFAULT_MAX_AGE);
+          SampledTelemetry.DEFAULT_MAX_AGE, null);
     }
   }
 
@@ -62,16 +71,18 @@ public final class AgentRuntime implements AutoCloseable {
   private final Deque<Closer> opened;
   private final Agent agent;
   private final AgentServer server;
+  private final KubeletPlugin dra;
   private boolean closed;
 
   private interface Closer {
     void close() throws IOException;
   }
 
-  private AgentRuntime(Deque<Closer> opened, Agent agent, AgentServer server) {
+  private AgentRuntime(Deque<Closer> opened, Agent agent, AgentServer server, KubeletPlugin dra) {
     this.opened = opened;
     this.agent = agent;
     this.server = server;
+    this.dra = dra;
   }
 
   public static AgentRuntime start(Settings s) throws IOException { return start(s, StateFs.real()); }
@@ -137,7 +148,15 @@ public final class AgentRuntime implements AutoCloseable {
         }
       });
       opened.push(sweeper::interrupt);
-      return new AgentRuntime(opened, agent, server);
+      // Last opened, so first closed: the registration socket goes before the agent does, and the
+      // kubelet stops calling a closing agent.
+      KubeletPlugin dra = null;
+      if (s.dra() != null) {
+        KubeletPlugin plugin = KubeletPlugin.start(s.dra(), telemetry, new AgentGrants(core));
+        opened.push(plugin::close);
+        dra = plugin;
+      }
+      return new AgentRuntime(opened, agent, server, dra);
     } catch (IOException | RuntimeException | Error e) {
       closeAll(opened, e);
       throw e;
@@ -179,12 +198,14 @@ public final class AgentRuntime implements AutoCloseable {
 
   public int port() { return server.port(); }
   public AgentCore core() { return agent.core(); }
+  /** The DRA driver, or null when serve runs without one. */
+  public KubeletPlugin dra() { return dra; }
 
   /**
    * Graceful stop in the reverse order of opening: the sweeper, the HTTP server (exchanges in flight get a
    * second), then the agent ({@link Agent#close()}: a running update finishes or is abandoned by the
-   * deadline, the checkpoint is written, the journal closed), then telemetry. Bounded so that SIGTERM
-   * exits within ten seconds.
+   * deadline, the checkpoint is written, the journal closed), then telemetry; the DRA driver, opened last,
+   * goes first. Bounded so that SIGTERM exits within ten seconds.
    */
   @Override
   public synchronized void close() throws IOException {

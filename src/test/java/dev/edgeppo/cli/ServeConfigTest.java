@@ -117,4 +117,30 @@ class ServeConfigTest {
     for (String k : ServeConfig.AGENT_KEYS.keySet())
       assertTrue(serve.getCommandSpec().findOption(ServeConfig.flag(k)) != null, "no flag for " + k);
   }
+
+  @Test
+  void theDraDriverIsOnWithAPluginDirAndTakesItsKeysLikeEveryOther() throws Exception {
+    assertNull(ServeConfig.resolve(Map.of(), Map.of(), null).dra(), "off by default");
+    Path f = dir.resolve("dra.json");
+    Files.writeString(f, "{\"kubelet_plugin_dir\": \"/p\", \"cdi_dir\": \"/c\", \"dra_slots_per_gpu\": 4, \"state_dir\": \"/s\"}");
+    ServeConfig c = ServeConfig.resolve(Map.of("kubeconfig", "/k"), Map.of("NODE_NAME", "edge-7", "EDGEPPO_CDI_DIR", "/env-cdi"), f);
+    assertEquals(Path.of("/p"), c.dra().pluginDir());
+    assertEquals(Path.of("/var/lib/kubelet/plugins_registry"), c.dra().registryDir());
+    assertEquals(Path.of("/env-cdi"), c.dra().cdiDir());
+    assertEquals("edge-7", c.dra().nodeName());
+    assertEquals(Path.of("/k"), c.dra().kubeconfig());
+    assertEquals(Path.of("/s"), c.dra().stateDir());
+    assertEquals(4, c.dra().slotsPerGpu());
+    assertEquals("edge-8", ServeConfig.resolve(Map.of("kubelet_plugin_dir", "/p", "state_dir", "/s", "node_name", "edge-8"),
+        Map.of("NODE_NAME", "edge-7"), null).dra().nodeName());
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("kubelet_plugin_dir", "/p", "state_dir", "/s"), Map.of(), null));
+    assertTrue(e.getMessage().contains("--node-name or $NODE_NAME"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("kubelet_plugin_dir", "/p", "node_name", "n"), Map.of(), null));
+    assertTrue(e.getMessage().contains("needs --state-dir"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ServeConfig.resolve(Map.of("dra_slots_per_gpu", "-1"), Map.of(), null));
+    assertEquals("--dra-slots-per-gpu: '-1' is not an integer in 0..1024", e.getMessage());
+  }
 }

@@ -85,7 +85,7 @@ class ObservedFeedbackTest {
     ObserveSettings observe = new ObserveSettings(proc, Duration.ofMillis(20), Duration.ofSeconds(6));
     try (PodProcesses procs = new PodProcesses(proc);
          AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, state, null, hp,
-             AgentOptions.defaults().with(b -> b.seed(5)), Duration.ofSeconds(10), "nvml", "cpu", observe))) {
+             AgentOptions.defaults().with(b -> b.seed(5)), Duration.ofSeconds(10), "nvml", "cpu", observe, null))) {
       port = rt.port();
       Map<String, Pod> pods = new LinkedHashMap<>();
       String[] names = {"normal", "throttled", "oom", "crashes", "ends", "never", "answered-by-http"};

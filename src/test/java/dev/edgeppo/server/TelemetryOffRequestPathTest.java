@@ -56,7 +56,7 @@ class TelemetryOffRequestPathTest {
         AgentOptions.defaults(), Duration.ofSeconds(10), "nvml", "cpu",
         // No /proc to read: the pod observer, which reads NVML on its own thread, stays off.
         new ObserveSettings(Path.of("/nonexistent-proc"), Duration.ofSeconds(2), Duration.ofSeconds(60)),
-        Duration.ofHours(1), Duration.ofHours(2));
+        Duration.ofHours(1), Duration.ofHours(2), null);
     try (AgentRuntime rt = AgentRuntime.start(s)) {
       Map<String, Long> before = nvmlCalls();
       assertTrue(before.get("nvmlDeviceGetUtilizationRates") >= 2, "the sampler read both GPUs at start: " + before);

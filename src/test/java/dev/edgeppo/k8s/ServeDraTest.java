@@ -1,0 +1,73 @@
+package dev.edgeppo.k8s;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.edgeppo.agent.AgentOptions;
+import dev.edgeppo.observe.ObserveSettings;
+import dev.edgeppo.ppo.Hyperparameters;
+import dev.edgeppo.server.AgentRuntime;
+import dev.edgeppo.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code serve} with a kubelet plugin dir: the runtime opens the DRA driver, which reaches the API server
+ * (fabric8's mock, through a kubeconfig file as an operator would give it) and the agent's real policy.
+ */
+class ServeDraTest {
+  @TempDir Path tmp;
+
+  @Test
+  void serveIsTheNodesDraDriverAndThePolicyDecidesTheGrant() throws Exception {
+    try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
+      Path kubeconfig = tmp.resolve("kubeconfig");
+      Files.writeString(kubeconfig, """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: mock, cluster: {server: "%s"}}]
+          users: [{name: agent, user: {token: test-token}}]
+          contexts: [{name: mock, context: {cluster: mock, user: agent}}]
+          current-context: mock
+          """.formatted(api.client.getConfiguration().getMasterUrl()));
+      String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
+          .getMetadata().getUid();
+      KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
+          tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
+      AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
+          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
+      try {
+        assertNotNull(rt.dra());
+        kubelet.register(tmp.resolve("registry"));
+        var r = kubelet.prepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid);
+        assertEquals("", r.getError());
+        PreparedClaim p = rt.dra().prepared().get(uid);
+        // The grant is the policy's (SPEC §1: never above the ask, at least min(10, ask) cores and min(512, ask) MB).
+        assertTrue(p.cores() >= 10 && p.cores() <= 80, "cores " + p.cores());
+        assertTrue(p.memoryMib() >= 512 && p.memoryMib() <= 4000, "memory " + p.memoryMib());
+        assertEquals("policy", p.decidedBy());
+        assertEquals(1, rt.core().pending(), "one allocation, the same /allocate makes");
+        var alloc = rt.core().allocation(p.allocationId()).orElseThrow().record();
+        assertEquals("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", alloc.podUid(), "the pod in reservedFor is the one observed");
+        assertEquals(80, alloc.requestedCores());
+        assertEquals(4000, alloc.requestedMemoryMb());
+        assertEquals(p.cores(), alloc.cores());
+        JsonNode spec = Json.MAPPER.readTree(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json").toFile());
+        assertEquals("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + p.cores(), spec.at("/devices/0/containerEdits/env/0").asText());
+        assertEquals("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=" + p.memoryMib() + "M", spec.at("/devices/0/containerEdits/env/1").asText());
+        assertEquals("", kubelet.unprepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid).getError());
+        assertFalse(Files.exists(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json")));
+      } finally {
+        rt.close();
+      }
+      assertFalse(Files.exists(tmp.resolve("registry/gpu.edgeppo.dev-reg.sock")), "stopping serve unregisters the driver");
+    }
+  }
+}
