@@ -1,13 +1,20 @@
 package dev.edgeppo.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import dev.edgeppo.json.Json;
 import dev.edgeppo.nvml.GpuReading;
 import dev.edgeppo.nvml.Nvml;
 import dev.edgeppo.nvml.NvmlException;
 import dev.edgeppo.nvml.ProcessUtilization;
 import dev.edgeppo.nvml.ThrottleReasons;
+import dev.edgeppo.telemetry.GpuSnapshot;
+import dev.edgeppo.telemetry.NvmlTelemetry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +32,13 @@ import picocli.CommandLine.Spec;
     description = "GPU telemetry diagnostics straight from NVML ($EDGEPPO_NVML_LIBRARY or libnvidia-ml.so.1).")
 final class GpuDiagCommand implements Callable<Integer> {
   static final ObjectMapper JSON = Json.MAPPER.copy()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+      .registerModule(new SimpleModule().addSerializer(GpuSnapshot.class, new StdSerializer<>(GpuSnapshot.class) {
+        @Override
+        public void serialize(GpuSnapshot g, JsonGenerator j, SerializerProvider p) throws IOException {
+          writeGpu(g, j);
+        }
+      }));
 
   @Spec CommandSpec spec;
 
@@ -35,17 +48,31 @@ final class GpuDiagCommand implements Callable<Integer> {
   @Option(names = "--watch", paramLabel = "SECONDS", description = "read again every SECONDS until interrupted")
   Integer watch;
 
-  /** SPEC §3's JSON, field for field; a reading the GPU does not support is null. */
-  record Report(String driverVersion, String nvmlVersion, List<Gpu> gpus) {}
+  /**
+   * SPEC §3's JSON, field for field; a reading the GPU does not support is null. The GPUs are the same
+   * {@link GpuSnapshot} the agent's telemetry and /metrics use; {@link #writeGpu} spells out the contract's names.
+   */
+  record Report(String driverVersion, String nvmlVersion, List<GpuSnapshot> gpus) {}
 
-  record Gpu(int index, String uuid, String name, Integer utilizationGpu, Integer utilizationMemory,
-             Long memoryTotalMib, Long memoryUsedMib, Integer processes, Integer temperatureC, Double powerW) {
-    static Gpu of(GpuReading r) {
-      GpuReading.Memory m = r.memory();
-      return new Gpu(r.index(), r.uuid(), r.name(), r.utilizationGpu(), r.utilizationMemory(),
-          m == null ? null : m.totalMib(), m == null ? null : m.usedMib(), r.processCount(), r.temperatureC(),
-          r.powerMw() == null ? null : r.powerMw() / 1000.0);
-    }
+  /** NVML reports utilization and temperature as whole numbers, so they print as such (45, not 45.0). */
+  private static void writeGpu(GpuSnapshot g, JsonGenerator j) throws IOException {
+    j.writeStartObject();
+    j.writeNumberField("index", g.index());
+    j.writeStringField("uuid", g.uuid());
+    j.writeStringField("name", g.name());
+    writeWhole(j, "utilization_gpu", g.utilizationGpu());
+    writeWhole(j, "utilization_memory", g.utilizationMemory());
+    j.writeObjectField("memory_total_mib", g.memoryTotalMib());
+    j.writeObjectField("memory_used_mib", g.memoryUsedMib());
+    j.writeObjectField("processes", g.processes());
+    writeWhole(j, "temperature_c", g.temperatureC());
+    j.writeObjectField("power_w", g.powerW());
+    j.writeEndObject();
+  }
+
+  private static void writeWhole(JsonGenerator j, String name, Double v) throws IOException {
+    if (v == null) j.writeNullField(name);
+    else j.writeNumberField(name, Math.round(v));
   }
 
   @Override
@@ -57,7 +84,7 @@ final class GpuDiagCommand implements Callable<Integer> {
         List<GpuReading> gpus = nvml.readAll();
         if (json) {
           out.println(JSON.writeValueAsString(new Report(nvml.driverVersion(), nvml.nvmlVersion(),
-              gpus.stream().map(Gpu::of).toList())));
+              gpus.stream().map(NvmlTelemetry::snapshot).toList())));
         } else {
           printTable(out, nvml, gpus);
         }

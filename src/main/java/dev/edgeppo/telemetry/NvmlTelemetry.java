@@ -49,7 +49,7 @@ public final class NvmlTelemetry implements Telemetry {
   public void close() { nvml.close(); }
 
   /** SPEC §1 fields plus dcgm-exporter's gauges, all straight from one NVML reading. */
-  static GpuSnapshot snapshot(GpuReading r) {
+  public static GpuSnapshot snapshot(GpuReading r) {
     GpuReading.Memory m = r.memory();
     return new GpuSnapshot(r.index(), r.uuid(), r.name(), toDouble(r.utilizationGpu()), toDouble(r.utilizationMemory()),
         m == null ? null : m.totalMib(), m == null ? null : m.usedMib(), r.processCount(),
