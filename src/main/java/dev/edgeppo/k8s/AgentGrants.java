@@ -3,6 +3,7 @@ package dev.edgeppo.k8s;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AllocateRequest;
 import dev.edgeppo.agent.Allocation;
+import dev.edgeppo.observe.PodObserver;
 import java.util.Objects;
 
 /**
@@ -24,11 +25,13 @@ public final class AgentGrants implements GrantDecider {
   }
 
   /**
-   * HOOK (observation): the claim is unprepared, so its pod is gone. The pod observer already ends an
-   * observation by itself when the pod's GPU processes are gone (SPEC §5's POD_ENDED) and records its
-   * feedback; it has no call for "this pod ended" yet, so this is where that call goes when it gets one
-   * (it would end the observation at once instead of at the observer's next reading).
+   * The claim is unprepared, so its pod is gone (the kubelet is the authority): the pod observer judges the
+   * allocation's observation now and records its final feedback (done), or, when the pod never showed a GPU
+   * process, stops observing it with that reason and no feedback (SPEC §5).
    */
   @Override
-  public void ended(String allocationId, String podUid) {}
+  public void ended(String allocationId, String podUid) {
+    PodObserver o = core.observer();
+    if (o != null) o.podEnded(allocationId);
+  }
 }

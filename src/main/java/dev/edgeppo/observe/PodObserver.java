@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * once ({@link ProcessSource}), each process is mapped to its pod ({@link PodResolver}), and each observation
  * gets one {@link PodSample}. An observation waits up to one window for its pod's first GPU process (none:
  * the allocation expires, {@link SkipReason#NO_GPU_PROCESS}), then samples for one window from that first
- * process, or until the pod's processes are gone. Readings run on the observer's own thread ({@link #start}),
+ * process, or until the pod's processes are gone, or until the pod is known to have ended ({@link #podEnded}). Readings run on the observer's own thread ({@link #start}),
  * never on a request; the simulator calls {@link #tick} itself on its own clock.
  */
 public final class PodObserver implements AutoCloseable {
@@ -83,6 +83,8 @@ public final class PodObserver implements AutoCloseable {
   private final LongAdder observed = new LongAdder(), reported = new LongAdder(), samplesRead = new LongAdder();
   private final Map<SkipReason, LongAdder> skipped = new EnumMap<>(SkipReason.class);
   private ScheduledExecutorService scheduler;
+  /** Rounds and {@link #podEnded} take turns: both mutate observations (not {@code this}: {@link #close} waits on a round). */
+  private final Object rounds = new Object();
 
   private PodObserver(ProcessSource source, String unavailableWhy, PodResolver resolver, Sink sink, Duration period,
                       Duration window, InstantSource clock) {
@@ -178,6 +180,33 @@ public final class PodObserver implements AutoCloseable {
   /** One round: reads each GPU that has an open observation once, advances every observation on it. */
   public void tick() {
     if (open.isEmpty()) return;
+    synchronized (rounds) {
+      round();
+    }
+  }
+
+  /**
+   * The pod of {@code allocationId} has ended, on an authority that knows (the kubelet unprepared its claim):
+   * an observation with readings is judged now, as when its processes ended with the pod ({@link Ending#POD_ENDED},
+   * done, no failure for vanishing), and its feedback recorded; one without any reading stops, counted under
+   * {@link SkipReason#ENDED_BEFORE_PROCESS}, with no feedback invented. Returns false when the allocation was not
+   * being observed (never, or already ended).
+   */
+  public boolean podEnded(String allocationId) {
+    synchronized (rounds) {
+      Observation o = open.get(allocationId);
+      if (o == null) return false;
+      if (ObservationRules.sinceFirstProcess(o.samples).isEmpty()) {
+        finishSkipped(o, SkipReason.ENDED_BEFORE_PROCESS, "not observed: pod " + o.target.podUid() + " ended before any GPU process ("
+            + SkipReason.ENDED_BEFORE_PROCESS.label() + ")", true);
+      } else {
+        finish(o, Ending.POD_ENDED);
+      }
+      return true;
+    }
+  }
+
+  private void round() {
     long now = clock.millis();
     Map<Integer, List<Observation>> byGpu = new LinkedHashMap<>();
     for (Observation o : open.values()) {

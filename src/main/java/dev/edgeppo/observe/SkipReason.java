@@ -17,6 +17,8 @@ public enum SkipReason {
   READ_FAILED("nvml_error"),
   /** The pod never showed a process on its GPU within the window: the allocation expires (SPEC §5). */
   NO_GPU_PROCESS("no_gpu_process"),
+  /** The pod ended (its claim was unprepared) before it showed any process on its GPU: nothing to judge. */
+  ENDED_BEFORE_PROCESS("ended_before_gpu_process"),
   /** A POST /feedback answered the allocation first; that one counts. */
   ANSWERED_BY_HTTP("http_feedback_first"),
   /** The allocation expired (TTL, table cap) before the observation ended. */

@@ -7,13 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.edgeppo.agent.AgentOptions;
+import dev.edgeppo.agent.AllocationTable;
+import dev.edgeppo.observe.GpuProcesses;
 import dev.edgeppo.observe.ObserveSettings;
+import dev.edgeppo.observe.PodObserver;
+import dev.edgeppo.observe.PodResolver;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
 import dev.edgeppo.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,6 +50,14 @@ class ServeDraTest {
           AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
       try {
         assertNotNull(rt.dra());
+        // The simulated telemetry has no per-process readings: a scripted GPU where the claim's pod runs one
+        // process at 30 % SM and 1000 MiB, read by hand (the observer's thread is not started).
+        String podUid = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+        PodObserver observer = PodObserver.of(gpu -> new GpuProcesses(Map.of(10, 1000L), Map.of(10, 30.0)), new PodResolver() {
+          @Override public String podOf(int pid) { return pid == 10 ? podUid : null; }
+          @Override public boolean podAlive(String uid) { return true; }
+        }, rt.core().observerSink(), Duration.ofSeconds(2), Duration.ofHours(1), InstantSource.system());
+        rt.core().observeWith(observer);
         kubelet.register(tmp.resolve("registry"));
         var r = kubelet.prepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid);
         assertEquals("", r.getError());
@@ -62,8 +75,20 @@ class ServeDraTest {
         JsonNode spec = Json.MAPPER.readTree(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json").toFile());
         assertEquals("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + p.cores(), spec.at("/devices/0/containerEdits/env/0").asText());
         assertEquals("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=0=" + p.memoryMib() + "M", spec.at("/devices/0/containerEdits/env/1").asText());
+        assertEquals(1, observer.observing());
+        observer.tick();
+        observer.tick();
+        assertEquals(2, observer.progress(p.allocationId()).samples());
         assertEquals("", kubelet.unprepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid).getError());
         assertFalse(Files.exists(tmp.resolve("cdi/edgeppo.dev-gpu-share_" + uid + ".json")));
+        // Unprepare is the pod's end: its observation is judged at once and gives the final feedback.
+        var answered = rt.core().allocation(p.allocationId()).orElseThrow();
+        assertNotNull(answered.answer(), "the unprepare gave the observation's feedback");
+        assertEquals(AllocationTable.Source.OBSERVED, answered.answer().source());
+        assertTrue(answered.answer().done());
+        assertEquals(30.0, answered.answer().actualUsage(), 1e-9);
+        assertEquals(2, answered.observation().samples());
+        assertEquals(0, observer.observing());
       } finally {
         rt.close();
       }

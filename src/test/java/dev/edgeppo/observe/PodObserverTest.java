@@ -120,6 +120,54 @@ class PodObserverTest {
   }
 
   @Test
+  void podEndedJudgesAnObservationWithReadingsAtOnceAsDone() {
+    procs.pods.put(10, A);
+    procs.alive.add(A); // the observer still sees the pod's processes: the call, not a reading, ends it
+    obs.observe(target("x", A, 60, 4000));
+    gpu.run(10, 1000, 30);
+    rounds(3);
+    assertTrue(obs.podEnded("x"));
+    Verdict v = sink.reported.get("x");
+    assertNotNull(v, "the final feedback is recorded at once");
+    assertTrue(v.done());
+    assertEquals(Ending.POD_ENDED, v.ending());
+    assertTrue(v.qosMet(), "ending with the pod is no failure");
+    assertEquals(3, v.samples());
+    assertEquals(30.0, v.actualUsage(), 1e-12);
+    assertNull(obs.progress("x"));
+    assertEquals(0, obs.observing());
+    assertEquals(1, obs.reportedTotal());
+    rounds(2);
+    assertEquals(1, sink.reported.size(), "no second feedback from later readings");
+    assertFalse(obs.podEnded("x"), "a second call (the kubelet's retry) finds nothing to end");
+    assertEquals(1, obs.reportedTotal());
+  }
+
+  @Test
+  void podEndedBeforeAnyGpuProcessStopsWithAReasonAndNoFeedback() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(target("x", A, 60, 4000));
+    rounds(2); // waiting for the first process
+    assertTrue(obs.podEnded("x"));
+    assertTrue(sink.reported.isEmpty(), "no feedback invented");
+    assertTrue(sink.expired.isEmpty());
+    assertEquals(SkipReason.ENDED_BEFORE_PROCESS, sink.skipped.get("x"));
+    assertEquals(1, obs.skippedTotal(SkipReason.ENDED_BEFORE_PROCESS));
+    assertEquals(0, obs.observing());
+    gpu.run(10, 1000, 30);
+    rounds(6);
+    assertTrue(sink.reported.isEmpty(), "no longer observed");
+  }
+
+  @Test
+  void podEndedForAnAllocationNotObservedDoesNothing() {
+    assertFalse(obs.podEnded("nobody"));
+    assertTrue(sink.reported.isEmpty());
+    assertTrue(sink.skipped.isEmpty());
+  }
+
+  @Test
   void aThrottledPodIsNotQosMet() {
     procs.pods.put(10, A);
     procs.alive.add(A);
