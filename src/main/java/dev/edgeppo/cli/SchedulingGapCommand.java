@@ -1,7 +1,6 @@
 package dev.edgeppo.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
@@ -54,7 +53,7 @@ final class SchedulingGapCommand implements Callable<Integer> {
   @Option(names = "--offered", defaultValue = "4", description = "arrival density of the admission replay, times the simulated one (default: ${DEFAULT-VALUE})")
   double offered;
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
 
   /** PPO's policy, remembering what it granted each evaluation pod. */
   private static final class Recording implements AllocationPolicy {
@@ -119,7 +118,7 @@ final class SchedulingGapCommand implements Callable<Integer> {
     out.put("booked_share_cores", round(grantCores / askCores)).put("booked_share_memory", round(grantMem / askMem));
     out.put("pods_per_gpu_booking_ask", round(fluidAsk)).put("pods_per_gpu_booking_grant", round(fluidGrant));
     out.put("admitted_booking_ask", round(admittedAsk)).put("admitted_booking_grant", round(admittedGrant));
-    System.out.println(JSON.writeValueAsString(out));
+    System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(out));
     return 0;
   }
 

@@ -31,7 +31,7 @@ import java.util.logging.Logger;
  */
 public final class Admission {
   private static final Logger LOG = Logger.getLogger(Admission.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
   private static final KubernetesSerialization K8S = new KubernetesSerialization();
 
   public static final String API_VERSION = "admission.k8s.io/v1";

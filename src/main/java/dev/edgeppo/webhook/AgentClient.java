@@ -15,7 +15,7 @@ import java.time.Duration;
  * connecting and answering, so a slow or absent agent costs the webhook at most that long.
  */
 public final class AgentClient {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
 
   private final HttpClient http;
   private final int port;

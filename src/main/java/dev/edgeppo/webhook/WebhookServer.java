@@ -25,7 +25,7 @@ import javax.net.ssl.SSLContext;
  */
 public final class WebhookServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(WebhookServer.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = dev.edgeppo.json.Json.MAPPER;
   /** etcd stores objects up to 1.5 MiB; an AdmissionReview carries the object once (twice on UPDATE). */
   static final int MAX_BODY = 4 * 1024 * 1024;
 
