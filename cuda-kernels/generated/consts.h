@@ -69,56 +69,27 @@ struct Layout {
   int size;
 };
 
+// One layer's table entry for host-side drivers, its weight and then its bias taken from *off.
+static inline LayerAt edgeppo_layer(int* off, int in, int out, int act) {
+  LayerAt a = {*off, *off + out * in, in, out, act};
+  *off += out * in + out;
+  return a;
+}
+
 // struct Layout for H hidden units as ParamLayout.of(h) lays it out, for host-side drivers (the
-// Java host passes its own).
+// Java host passes its own; KernelAbiTest compiles this and compares).
 static inline Layout edgeppo_layout(int h) {
   Layout L = {};
   int off = 0;
   L.h = h;
-  L.actor[0].w = off;  // actor.0.weight
-  off += h * 5;
-  L.actor[0].b = off;  // actor.0.bias
-  off += h;
-  L.actor[1].w = off;  // actor.2.weight
-  off += h * h;
-  L.actor[1].b = off;  // actor.2.bias
-  off += h;
-  L.actor[2].w = off;  // actor.4.weight
-  off += 2 * h;
-  L.actor[2].b = off;  // actor.4.bias
-  off += 2;
+  L.actor[0] = edgeppo_layer(&off, 5, h, ACT_RELU);  // actor.0
+  L.actor[1] = edgeppo_layer(&off, h, h, ACT_RELU);  // actor.2
+  L.actor[2] = edgeppo_layer(&off, h, 2, ACT_SIGMOID);  // actor.4
   L.log_std = off;
   off += 2;
-  L.critic[0].w = off;  // critic.0.weight
-  off += h * 5;
-  L.critic[0].b = off;  // critic.0.bias
-  off += h;
-  L.critic[1].w = off;  // critic.2.weight
-  off += h * h;
-  L.critic[1].b = off;  // critic.2.bias
-  off += h;
-  L.critic[2].w = off;  // critic.4.weight
-  off += 1 * h;
-  L.critic[2].b = off;  // critic.4.bias
-  off += 1;
-  L.actor[0].in = 5;
-  L.actor[0].out = h;
-  L.actor[0].act = ACT_RELU;
-  L.actor[1].in = h;
-  L.actor[1].out = h;
-  L.actor[1].act = ACT_RELU;
-  L.actor[2].in = h;
-  L.actor[2].out = 2;
-  L.actor[2].act = ACT_SIGMOID;
-  L.critic[0].in = 5;
-  L.critic[0].out = h;
-  L.critic[0].act = ACT_RELU;
-  L.critic[1].in = h;
-  L.critic[1].out = h;
-  L.critic[1].act = ACT_RELU;
-  L.critic[2].in = h;
-  L.critic[2].out = 1;
-  L.critic[2].act = ACT_NONE;
+  L.critic[0] = edgeppo_layer(&off, 5, h, ACT_RELU);  // critic.0
+  L.critic[1] = edgeppo_layer(&off, h, h, ACT_RELU);  // critic.2
+  L.critic[2] = edgeppo_layer(&off, h, 1, ACT_NONE);  // critic.4
   L.size = off;
   return L;
 }

@@ -13,7 +13,6 @@ import dev.edgeppo.nvml.NvmlException;
 import dev.edgeppo.nvml.ProcessUtilization;
 import dev.edgeppo.nvml.ThrottleReasons;
 import dev.edgeppo.telemetry.GpuSnapshot;
-import dev.edgeppo.telemetry.NvmlTelemetry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -84,7 +83,7 @@ final class GpuDiagCommand implements Callable<Integer> {
         List<GpuReading> gpus = nvml.readAll();
         if (json) {
           out.println(JSON.writeValueAsString(new Report(nvml.driverVersion(), nvml.nvmlVersion(),
-              gpus.stream().map(NvmlTelemetry::snapshot).toList())));
+              gpus.stream().map(GpuSnapshot::of).toList())));
         } else {
           printTable(out, nvml, gpus);
         }
@@ -106,17 +105,19 @@ final class GpuDiagCommand implements Callable<Integer> {
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"GPU", "Name", "Bus-Id", "Temp", "Power / Cap", "Memory-Usage", "GPU-Util", "Mem-Util",
         "SM / Mem MHz", "ECC DBE", "MIG", "Procs"});
-    for (GpuReading g : gpus) {
+    for (GpuReading r : gpus) {
+      // what the agent also sees from the snapshot; what only NVML has (bus id, power cap, clocks, ECC, MIG) from the reading
+      GpuSnapshot g = GpuSnapshot.of(r);
       rows.add(new String[] {
-          String.valueOf(g.index()), na(g.name()), g.pci() == null ? "N/A" : g.pci().busId(),
-          g.temperatureC() == null ? "N/A" : g.temperatureC() + "C",
-          watts(g.powerMw()) + " / " + watts(g.powerLimitMw()),
-          g.memory() == null ? "N/A" : g.memory().usedMib() + "MiB / " + g.memory().totalMib() + "MiB",
+          String.valueOf(g.index()), na(g.name()), r.pci() == null ? "N/A" : r.pci().busId(),
+          g.temperatureC() == null ? "N/A" : whole(g.temperatureC()) + "C",
+          watts(g.powerW()) + " / " + watts(r.powerLimitW()),
+          g.memoryTotalMib() == null ? "N/A" : g.memoryUsedMib() + "MiB / " + g.memoryTotalMib() + "MiB",
           percent(g.utilizationGpu()), percent(g.utilizationMemory()),
-          g.clocks() == null ? "N/A" : na(g.clocks().sm()) + " / " + na(g.clocks().memory()),
-          g.ecc() == null ? "N/A" : String.valueOf(g.ecc().uncorrectedVolatile()),
-          g.mig() == null ? "N/A" : g.mig().enabled() ? "On" : "Off",
-          g.processCount() == null ? "N/A" : String.valueOf(g.processCount())});
+          r.clocks() == null ? "N/A" : na(r.clocks().sm()) + " / " + na(r.clocks().memory()),
+          r.ecc() == null ? "N/A" : String.valueOf(r.ecc().uncorrectedVolatile()),
+          r.mig() == null ? "N/A" : r.mig().enabled() ? "On" : "Off",
+          g.processes() == null ? "N/A" : String.valueOf(g.processes())});
     }
     printRows(out, rows);
     for (GpuReading g : gpus) {
@@ -132,7 +133,7 @@ final class GpuDiagCommand implements Callable<Integer> {
       for (GpuReading.ProcessInfo p : g.processes()) {
         ProcessUtilization u = util.get(p.pid());
         procs.add(new String[] {String.valueOf(g.index()), String.valueOf(p.pid()),
-            p.usedGpuMemory() == null ? "N/A" : (p.usedGpuMemory() >> 20) + "MiB",
+            p.usedMib() == null ? "N/A" : p.usedMib() + "MiB",
             u == null ? "N/A" : String.valueOf(u.smUtil()), u == null ? "N/A" : String.valueOf(u.memUtil())});
       }
     }
@@ -167,7 +168,9 @@ final class GpuDiagCommand implements Callable<Integer> {
 
   private static String na(Object v) { return v == null ? "N/A" : v.toString(); }
 
-  private static String percent(Integer v) { return v == null ? "N/A" : v + "%"; }
+  private static long whole(double v) { return Math.round(v); }
 
-  private static String watts(Integer mw) { return mw == null ? "N/A" : String.format("%.0fW", mw / 1000.0); }
+  private static String percent(Double v) { return v == null ? "N/A" : whole(v) + "%"; }
+
+  private static String watts(Double w) { return w == null ? "N/A" : String.format("%.0fW", w); }
 }

@@ -178,6 +178,12 @@ final class KernelAbi {
     throw new IllegalStateException(t.name() + " has no place in struct Layout");
   }
 
+  private static ParamLayout.Layer layerOf(ParamLayout l, ParamLayout.Tensor weight) {
+    for (Net n : nets(l))
+      for (ParamLayout.Layer y : n.layers()) if (y.weight() == weight) return y;
+    throw new IllegalStateException(weight.name() + " is no layer's weight");
+  }
+
   /** The widest layer output the fused kernel keeps in a shared-memory slab (every layer's but the last). */
   static int widestHidden(ParamLayout l) {
     int w = 0;
@@ -253,7 +259,7 @@ final class KernelAbi {
     s.append("struct LayerAt {\n");
     for (String m : LAYER_MEMBERS) s.append("  int ").append(m).append(";\n");
     s.append("};\n\n");
-    ParamLayout at2 = ParamLayout.of(2), at3 = ParamLayout.of(3);
+    ParamLayout at2 = ParamLayout.of(2);
     s.append("// The networks of ParamLayout, input layer first, and the activation of each one's output layer\n");
     s.append("// (which the loss assumes: see fused.cu).\n");
     for (Net n : nets(at2)) {
@@ -265,28 +271,30 @@ final class KernelAbi {
     s.append("struct Layout {\n  int h;\n");
     s.append("  LayerAt actor[ACTOR_LAYERS];\n  int log_std;\n  LayerAt critic[CRITIC_LAYERS];\n");
     s.append("  int size;\n};\n\n");
+    s.append("// One layer's table entry for host-side drivers, its weight and then its bias taken from *off.\n");
+    s.append("static inline LayerAt edgeppo_layer(int* off, int in, int out, int act) {\n");
+    s.append("  LayerAt a = {*off, *off + out * in, in, out, act};\n  *off += out * in + out;\n  return a;\n}\n\n");
     s.append("// struct Layout for H hidden units as ParamLayout.of(h) lays it out, for host-side drivers (the\n");
-    s.append("// Java host passes its own).\n");
+    s.append("// Java host passes its own; KernelAbiTest compiles this and compares).\n");
     s.append("static inline Layout edgeppo_layout(int h) {\n  Layout L = {};\n  int off = 0;\n  L.h = h;\n");
+    ParamLayout at3 = ParamLayout.of(3);
     List<ParamLayout.Tensor> t2 = at2.tensors(), t3 = at3.tensors();
     for (int i = 0; i < t2.size(); i++) {
-      var size = new java.util.StringJoiner(" * ");
-      for (int d = 0; d < t2.get(i).shape().length; d++)
-        size.add(width(t2.get(i).name(), t2.get(i).shape()[d], t3.get(i).shape()[d]));
-      String field = fieldName(at2, t2.get(i));
-      s.append("  L.").append(field).append(" = off;");
-      if (!field.equals(t2.get(i).name())) s.append("  // ").append(t2.get(i).name());
-      s.append("\n  off += ").append(size).append(";\n");
-    }
-    List<Net> n2 = nets(at2), n3 = nets(at3);
-    for (int k = 0; k < n2.size(); k++)
-      for (int i = 0; i < n2.get(k).layers().size(); i++) {
-        ParamLayout.Layer a = n2.get(k).layers().get(i), b = n3.get(k).layers().get(i);
-        String at = "  L." + n2.get(k).member() + "[" + i + "].";
-        s.append(at).append("in = ").append(width(a.weight().name(), a.in(), b.in())).append(";\n");
-        s.append(at).append("out = ").append(width(a.weight().name(), a.out(), b.out())).append(";\n");
-        s.append(at).append("act = ACT_").append(a.act().name()).append(";\n");
+      ParamLayout.Tensor t = t2.get(i);
+      String field = fieldName(at2, t);
+      if (field.endsWith("].b")) continue; // edgeppo_layer takes it after the weight
+      if (field.endsWith("].w")) {
+        ParamLayout.Layer a = layerOf(at2, t), b = layerOf(at3, t3.get(i));
+        s.append("  L.").append(field, 0, field.length() - 2).append(" = edgeppo_layer(&off, ")
+            .append(width(t.name(), a.in(), b.in())).append(", ").append(width(t.name(), a.out(), b.out()))
+            .append(", ACT_").append(a.act().name()).append(");  // ").append(t.name(), 0, t.name().lastIndexOf('.'))
+            .append('\n');
+      } else {
+        var size = new java.util.StringJoiner(" * ");
+        for (int d = 0; d < t.shape().length; d++) size.add(width(t.name(), t.shape()[d], t3.get(i).shape()[d]));
+        s.append("  L.").append(field).append(" = off;\n  off += ").append(size).append(";\n");
       }
+    }
     s.append("  L.size = off;\n  return L;\n}\n\n");
     s.append("// One update's constants (KernelAbi.PpoConsts).\n");
     s.append("struct PpoConsts {\n");

@@ -141,26 +141,21 @@ public final class Nvml implements AutoCloseable {
    * library has; null when it cannot list them (no symbol, NOT_SUPPORTED). A process whose memory NVML does not
    * tell has a null {@code usedGpuMemory}.
    */
-  public List<GpuReading.ProcessInfo> computeProcesses(int index) {
-    return guarded(() -> {
-      if (processQuery == null) return null;
-      try (Arena arena = Arena.ofConfined()) {
-        MemorySegment dev = handle(arena, index);
-        return optional(processQuery.symbol(), () -> processQuery.fetch(arena, dev));
-      }
-    });
-  }
+  public List<GpuReading.ProcessInfo> computeProcesses(int index) { return processes(processQuery, index); }
 
   /**
    * The clients of the MPS server on GPU {@code index} (nvmlDeviceGetMPSComputeRunningProcesses_v3); empty
    * where no MPS server runs, null when the library cannot list them.
    */
-  public List<GpuReading.ProcessInfo> mpsProcesses(int index) {
+  public List<GpuReading.ProcessInfo> mpsProcesses(int index) { return processes(mpsQuery, index); }
+
+  /** One process list of GPU {@code index} through {@code query}; null without the symbol or when NOT_SUPPORTED. */
+  private List<GpuReading.ProcessInfo> processes(ProcessQuery query, int index) {
     return guarded(() -> {
-      if (mpsQuery == null) return null;
+      if (query == null) return null;
       try (Arena arena = Arena.ofConfined()) {
         MemorySegment dev = handle(arena, index);
-        return optional(mpsQuery.symbol(), () -> mpsQuery.fetch(arena, dev));
+        return optional(query.symbol(), () -> query.fetch(arena, dev));
       }
     });
   }

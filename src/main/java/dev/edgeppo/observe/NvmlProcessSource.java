@@ -16,7 +16,6 @@ import java.util.Map;
  * SM utilization per process since the newest sample seen on that GPU ({@code nvmlDeviceGetProcessUtilization}).
  */
 public final class NvmlProcessSource implements ProcessSource {
-  private static final long MIB = 1L << 20;
 
   private final Nvml nvml;
   private final InstantSource clock;
@@ -65,7 +64,7 @@ public final class NvmlProcessSource implements ProcessSource {
   private static void addMemory(Map<Integer, Long> memory, List<GpuReading.ProcessInfo> list) {
     if (list == null) return;
     for (GpuReading.ProcessInfo p : list) {
-      Long mib = p.usedGpuMemory() == null ? null : p.usedGpuMemory() / MIB;
+      Long mib = p.usedMib();
       if (!memory.containsKey(p.pid())) memory.put(p.pid(), mib);
       else {
         Long had = memory.get(p.pid());

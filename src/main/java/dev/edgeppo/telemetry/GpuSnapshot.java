@@ -1,9 +1,13 @@
 package dev.edgeppo.telemetry;
 
+import dev.edgeppo.nvml.GpuReading;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One reading of one GPU. A reading the device does not support is null, never a made-up number.
+ * One reading of one GPU, as the agent, /metrics and {@code gpu-diag --json} see it, whatever the source
+ * (NVML, the simulator, a sampled cache). A reading the device does not support is null, never a made-up
+ * number. From NVML it is derived in one place, {@link #of(GpuReading)}.
  *
  * @param utilizationGpu    percent of time a kernel ran (NVML utilization.gpu), 0..100
  * @param utilizationMemory percent of time device memory was read or written (bandwidth), 0..100
@@ -22,6 +26,51 @@ public record GpuSnapshot(int index, String uuid, String name, Double utilizatio
     if (memoryTotalMib == null || memoryUsedMib == null || memoryTotalMib <= 0) return null;
     return Math.min(1.0, Math.max(0.0, memoryUsedMib / (double) memoryTotalMib));
   }
+
+  /** SPEC §1 fields plus dcgm-exporter's gauges, all straight from one NVML reading. */
+  public static GpuSnapshot of(GpuReading r) {
+    GpuReading.Memory m = r.memory();
+    return new GpuSnapshot(r.index(), r.uuid(), r.name(), toDouble(r.utilizationGpu()), toDouble(r.utilizationMemory()),
+        m == null ? null : m.totalMib(), m == null ? null : m.usedMib(), r.processCount(), toDouble(r.temperatureC()),
+        r.powerW(), gauges(r));
+  }
+
+  /** Named after dcgm-exporter's fields so dashboards built for it read ours; units are DCGM's (MiB, W, MHz). */
+  private static Map<String, Double> gauges(GpuReading r) {
+    Map<String, Double> g = new LinkedHashMap<>();
+    put(g, DcgmField.GPU_UTIL, r.utilizationGpu());
+    put(g, DcgmField.MEM_COPY_UTIL, r.utilizationMemory());
+    if (r.memory() != null) {
+      put(g, DcgmField.FB_TOTAL, r.memory().totalMib());
+      put(g, DcgmField.FB_USED, r.memory().usedMib());
+      put(g, DcgmField.FB_FREE, r.memory().freeMib());
+      put(g, DcgmField.FB_RESERVED, r.memory().reservedMib());
+    }
+    put(g, DcgmField.GPU_TEMP, r.temperatureC());
+    put(g, DcgmField.POWER_USAGE, r.powerW());
+    put(g, DcgmField.ENFORCED_POWER_LIMIT, r.powerLimitW());
+    if (r.clocks() != null) {
+      put(g, DcgmField.SM_CLOCK, r.clocks().sm());
+      put(g, DcgmField.MEM_CLOCK, r.clocks().memory());
+      put(g, DcgmField.VIDEO_CLOCK, r.clocks().video());
+    }
+    if (r.ecc() != null) {
+      put(g, DcgmField.ECC_SBE_VOL_TOTAL, r.ecc().correctedVolatile());
+      put(g, DcgmField.ECC_DBE_VOL_TOTAL, r.ecc().uncorrectedVolatile());
+      put(g, DcgmField.ECC_SBE_AGG_TOTAL, r.ecc().correctedAggregate());
+      put(g, DcgmField.ECC_DBE_AGG_TOTAL, r.ecc().uncorrectedAggregate());
+    }
+    put(g, DcgmField.CLOCK_THROTTLE_REASONS, r.throttleReasons());
+    if (r.mig() != null) put(g, DcgmField.MIG_MODE, r.mig().enabled() ? 1 : 0);
+    // Compute processes have no DCGM field: they are #processes, exported as edgeppo_gpu_processes.
+    return g;
+  }
+
+  private static void put(Map<String, Double> g, DcgmField field, Number value) {
+    if (value != null) g.put(field.metric(), value.doubleValue());
+  }
+
+  private static Double toDouble(Integer v) { return v == null ? null : v.doubleValue(); }
 
   public Long memoryFreeMib() {
     return memoryTotalMib == null || memoryUsedMib == null ? null : Math.max(0, memoryTotalMib - memoryUsedMib);

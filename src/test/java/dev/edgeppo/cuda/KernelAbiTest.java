@@ -94,10 +94,10 @@ class KernelAbiTest {
     String h = KernelAbi.header();
     assertTrue(h.contains("#define ACTOR_LAYERS 3\n#define ACTOR_OUT_ACT ACT_SIGMOID\n"), h);
     assertTrue(h.contains("#define CRITIC_LAYERS 3\n#define CRITIC_OUT_ACT ACT_NONE\n"), h);
-    assertTrue(h.contains("  L.actor[1].w = off;  // actor.2.weight\n  off += h * h;\n"), h);
-    assertTrue(h.contains("  L.actor[2].w = off;  // actor.4.weight\n  off += 2 * h;\n"), h);
-    assertTrue(h.contains("  L.critic[2].b = off;  // critic.4.bias\n  off += 1;\n"), h);
-    assertTrue(h.contains("  L.actor[0].in = 5;\n  L.actor[0].out = h;\n  L.actor[0].act = ACT_RELU;\n"), h);
+    for (String line : List.of("  L.actor[0] = edgeppo_layer(&off, 5, h, ACT_RELU);  // actor.0\n",
+        "  L.actor[2] = edgeppo_layer(&off, h, 2, ACT_SIGMOID);  // actor.4\n", "  L.log_std = off;\n  off += 2;\n",
+        "  L.critic[1] = edgeppo_layer(&off, h, h, ACT_RELU);  // critic.2\n"))
+      assertTrue(h.contains(line), line + " in " + h);
     assertEquals(3, KernelAbi.widestHidden(l));
   }
 
