@@ -11,6 +11,13 @@ __device__ inline float activate(float z, int act) {
   return z;
 }
 
+// g * act'(z), from the activation's output y = act(z): ReLU passes where y > 0, Sigmoid multiplies by y (1 - y).
+__device__ inline float activation_grad(float g, float y, int act) {
+  if (act == ACT_RELU) return y > 0.f ? g : 0.f;
+  if (act == ACT_SIGMOID) return g * y * (1.f - y);
+  return g;
+}
+
 // ---- forward: y [n, out] = act(x [n, in] W^T + b)
 // A lane computes one output column o for LINEAR_ROWS consecutive rows, so each weight it loads is used
 // LINEAR_ROWS times from a register. Lanes next to each other take neighbouring columns of the same rows:
@@ -51,7 +58,7 @@ __device__ inline void linear_bwd_input(Lanes l, const float* dy, const float* w
     const float* dr = dy + r * out;
     float acc = 0.f;
     for (int o = 0; o < out; o++) acc += dr[o] * w[o * in + i];
-    dx[e] = act == ACT_SIGMOID ? acc * x[e] * (1.f - x[e]) : acc;
+    dx[e] = act == ACT_NONE ? acc : activation_grad(acc, x[e], act);
   }
 }
 
@@ -80,10 +87,9 @@ extern "C" __global__ void linear_forward(const float* x, const float* w, const 
 }
 EDGEPPO_REGISTER(linear_forward, ELEMENTWISE)
 
-// The layered path's input gradient: masked by relu_out (the ReLU output x itself), or unmasked when null.
-extern "C" __global__ void linear_backward_input(const float* dy, const float* w, const float* relu_out,
-                                                 float* dx, int n, int in, int out) {
-  linear_bwd_input(grid_lanes(), dy, w, relu_out, relu_out ? ACT_RELU : ACT_NONE, dx, n, in, out);
+extern "C" __global__ void linear_backward_input(const float* dy, const float* w, const float* x, int act, float* dx,
+                                                 int n, int in, int out) {
+  linear_bwd_input(grid_lanes(), dy, w, x, act, dx, n, in, out);
 }
 EDGEPPO_REGISTER(linear_backward_input, ELEMENTWISE)
 
@@ -101,12 +107,12 @@ extern "C" __global__ void bias_activation(float* y, const float* b, int n, int 
 }
 EDGEPPO_REGISTER(bias_activation, ELEMENTWISE)
 
-// dx [n, in] := (relu_out > 0) ? prod : 0 after prod = dy W; dx may alias relu_out.
-extern "C" __global__ void relu_mask(const float* prod, const float* relu_out, float* dx, int count) {
+// dx [n, in] := prod * act'(x) after prod = dy W, x = act(z) being the layer's input; dx may alias x.
+extern "C" __global__ void activation_backward(const float* prod, const float* x, int act, float* dx, int count) {
   Lanes l = grid_lanes();
-  for (int e = l.first; e < count; e += l.stride) dx[e] = relu_out[e] > 0.f ? prod[e] : 0.f;
+  for (int e = l.first; e < count; e += l.stride) dx[e] = activation_grad(prod[e], x[e], act);
 }
-EDGEPPO_REGISTER(relu_mask, ELEMENTWISE)
+EDGEPPO_REGISTER(activation_backward, ELEMENTWISE)
 
 // db [out] = column sums of dy [n, out].
 extern "C" __global__ void bias_grad(const float* dy, float* db, int n, int out) {

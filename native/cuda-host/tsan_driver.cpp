@@ -78,10 +78,11 @@ int main() {
   launch("linear_backward_params", 3, BLOCK, (const float*)h2.data(), (const float*)h1.data(), G + L.actor[1].w, G + L.actor[1].b,
          MB, H, H);
   launch("linear_backward_input", 3, BLOCK, (const float*)h2.data(), (const float*)P + L.actor[1].w, (const float*)h1.data(),
-         h1.data(), MB, H, H);
+         ACT_RELU, h1.data(), MB, H, H);
   // the GEMM path's finishing kernels
   launch("bias_activation", 2, BLOCK, h2.data(), (const float*)P + L.actor[1].b, T, H, ACT_RELU);
-  launch("relu_mask", 2, BLOCK, (const float*)prod.data(), (const float*)h1.data(), h1.data(), T * H);
+  launch("activation_backward", 2, BLOCK, (const float*)prod.data(), (const float*)h1.data(), ACT_RELU, h1.data(),
+         T * H);
   launch("bias_grad", 1, BLOCK, (const float*)h2.data(), G + L.actor[1].b, T, H);
   launch("grad_clip_prepare", 1, BLOCK, L.size, (const float*)G, c, (const float*)stats.data(), scalars.data(),
          metrics.data());

@@ -285,19 +285,17 @@ public final class CudaBackend implements UpdateBackend {
       this.r = r;
       this.consts = consts;
       this.gemm = gemm;
-      // What the kernels assume of the networks: ReLU between layers (the input gradient is masked by
-      // the layer's own output), the Sigmoid of the actor's mean folded into the loss's gradient.
-      requireActivations(r.actor, ParamLayout.Activation.SIGMOID);
-      requireActivations(r.critic, ParamLayout.Activation.NONE);
+      // What the loss assumes of the networks' outputs (fused.cu checks the same at compile time): it takes
+      // the actor's mean back through its Sigmoid itself and reads the critic's output as V(s).
+      requireOutput(r.actor, ParamLayout.Activation.SIGMOID);
+      requireOutput(r.critic, ParamLayout.Activation.NONE);
     }
 
-    private static void requireActivations(NetRegions net, ParamLayout.Activation last) {
-      for (int i = 0; i < net.layers().size(); i++) {
-        ParamLayout.Activation want = i == net.layers().size() - 1 ? last : ParamLayout.Activation.RELU;
-        if (net.layers().get(i).act() != want)
-          throw new IllegalStateException("the CUDA kernels take " + want + " after layer " + i + " of this network, not "
-              + net.layers().get(i).act() + " (see loss.cu and linear.cu)");
-      }
+    private static void requireOutput(NetRegions net, ParamLayout.Activation want) {
+      ParamLayout.Activation act = net.layers().getLast().act();
+      if (act != want)
+        throw new IllegalStateException("the CUDA loss takes " + want + " after this network's output layer, not " + act
+            + " (see loss.cu)");
     }
 
     private DevicePtr param(int off) { return io.at(off); }
@@ -356,7 +354,7 @@ public final class CudaBackend implements UpdateBackend {
         ParamLayout.Layer layer = net.layers().get(i);
         DevicePtr x = i == 0 ? w(r.mbStates) : w(net.out()[i - 1]);
         paramsGrad(dy, x, layer, n, blas(net, i));
-        if (i > 0) inputGrad(dy, layer, x, n, blas(net, i));
+        if (i > 0) inputGrad(dy, layer, x, net.layers().get(i - 1).act(), n, blas(net, i));
         dy = x;
       }
     }
@@ -385,16 +383,17 @@ public final class CudaBackend implements UpdateBackend {
       }
     }
 
-    /** dx = (dy W) masked by the ReLU output x, written over x. */
-    private void inputGrad(DevicePtr dy, ParamLayout.Layer layer, DevicePtr x, int n, boolean blas) {
+    /** dx = (dy W) * act'(x), x = act(z) being the layer's input; written over x. */
+    private void inputGrad(DevicePtr dy, ParamLayout.Layer layer, DevicePtr x, ParamLayout.Activation act, int n,
+                           boolean blas) {
       int in = layer.in(), out = layer.out();
       DevicePtr wt = param(layer.weight().offset());
       if (blas) {
         // dx[n,in] = dy[n,out] W[out,in], column-major dx^T = W^T dy^T
         runner.sgemm(false, false, in, n, out, 1f, wt, in, dy, out, 0f, w(r.prod), in);
-        kernels.reluMask(w(r.prod), x, x, n * in);
+        kernels.activationBackward(w(r.prod), x, act, x, n * in);
       } else {
-        kernels.linearBackwardInput(dy, wt, x, x, n, in, out);
+        kernels.linearBackwardInput(dy, wt, x, act, x, n, in, out);
       }
     }
   }

@@ -29,10 +29,11 @@ final class Kernels {
         args().ptr(x).ptr(w).ptr(b).ptr(y).i32(n).i32(in).i32(out).i32(act.code()));
   }
 
-  /** dx [n, in] = dy W, zeroed where reluOut (may be dx itself) is not positive. */
-  void linearBackwardInput(DevicePtr dy, DevicePtr w, DevicePtr reluOut, DevicePtr dx, int n, int in, int out) {
+  /** dx [n, in] = (dy W) * act'(x), x = act(z) being the layer's input (dx may be x itself). */
+  void linearBackwardInput(DevicePtr dy, DevicePtr w, DevicePtr x, Activation act, DevicePtr dx, int n, int in,
+                           int out) {
     runner.launch("linear_backward_input", Launch.elementwise((long) n * in),
-        args().ptr(dy).ptr(w).ptr(reluOut).ptr(dx).i32(n).i32(in).i32(out));
+        args().ptr(dy).ptr(w).ptr(x).i32(act.code()).ptr(dx).i32(n).i32(in).i32(out));
   }
 
   /** dW [out, in] = dy^T x, db [out] = column sums of dy. */
@@ -47,9 +48,10 @@ final class Kernels {
         args().ptr(y).ptr(b).i32(n).i32(out).i32(act.code()));
   }
 
-  /** dx := reluOut > 0 ? prod : 0 over count elements; dx may be reluOut. */
-  void reluMask(DevicePtr prod, DevicePtr reluOut, DevicePtr dx, int count) {
-    runner.launch("relu_mask", Launch.elementwise(count), args().ptr(prod).ptr(reluOut).ptr(dx).i32(count));
+  /** dx := prod * act'(x) over count elements, x = act(z); dx may be x itself. */
+  void activationBackward(DevicePtr prod, DevicePtr x, Activation act, DevicePtr dx, int count) {
+    runner.launch("activation_backward", Launch.elementwise(count),
+        args().ptr(prod).ptr(x).i32(act.code()).ptr(dx).i32(count));
   }
 
   /** db [out] = column sums of dy [n, out]. */

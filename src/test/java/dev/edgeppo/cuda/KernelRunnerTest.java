@@ -1,5 +1,7 @@
 package dev.edgeppo.cuda;
 
+import dev.edgeppo.ppo.ParamLayout.Activation;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +30,7 @@ class KernelRunnerTest {
     try (HostRunner r = new HostRunner()) {
       DeviceBuffer own = r.allocate(16);
       var e = assertThrows(IllegalArgumentException.class,
-          () -> new Kernels(r).reluMask(own.at(0), foreign.at(0), own.at(0), 16));
+          () -> new Kernels(r).activationBackward(own.at(0), foreign.at(0), Activation.RELU, own.at(0), 16));
       assertTrue(e.getMessage().contains("not a cuda-host buffer"), e.getMessage());
     }
   }
@@ -55,14 +57,22 @@ class KernelRunnerTest {
       r.upload(prod, 0, pb.at(0), n);
       r.upload(mask, 0, mb.at(0), n);
       // grid-stride: 192 threads for 1000 elements
-      r.launch("relu_mask", new Launch(3, 64, 0), new KernelArgs().ptr(pb.at(0)).ptr(mb.at(0)).ptr(out.at(0)).i32(n));
+      r.launch("activation_backward", new Launch(3, 64, 0),
+          new KernelArgs().ptr(pb.at(0)).ptr(mb.at(0)).i32(Activation.RELU.code()).ptr(out.at(0)).i32(n));
       float[] got = new float[n];
       r.download(out.at(0), got, 0, n);
       for (int i = 0; i < n; i++) assertEquals(mask[i] > 0 ? prod[i] : 0f, got[i], "element " + i);
       // the typed entry point, its own grid, in place over the mask as the backward pass uses it
-      new Kernels(r).reluMask(pb.at(0), mb.at(0), mb.at(0), n);
+      new Kernels(r).activationBackward(pb.at(0), mb.at(0), Activation.RELU, mb.at(0), n);
       r.download(mb.at(0), got, 0, n);
       for (int i = 0; i < n; i++) assertEquals(mask[i] > 0 ? prod[i] : 0f, got[i], "in place, element " + i);
+      // through a Sigmoid whose outputs y are in (0, 1): prod * y (1 - y)
+      float[] y = new float[n];
+      for (int i = 0; i < n; i++) y[i] = (i % 97 + 1) / 99f;
+      r.upload(y, 0, mb.at(0), n);
+      new Kernels(r).activationBackward(pb.at(0), mb.at(0), Activation.SIGMOID, out.at(0), n);
+      r.download(out.at(0), got, 0, n);
+      for (int i = 0; i < n; i++) assertEquals(prod[i] * y[i] * (1f - y[i]), got[i], 1e-6f * prod[i], "sigmoid, element " + i);
     }
   }
 
