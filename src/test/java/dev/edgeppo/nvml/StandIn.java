@@ -100,31 +100,17 @@ public final class StandIn {
     }
   }
 
-  /** Two GPUs: a fully reporting A2 and a T4 that reports little, as scripted in {@code two-gpus}. */
-  public static final String TWO_GPUS = """
-      driver 535.104.05
-      nvml 12.535.104.05
-      gpu
-      name NVIDIA A2
-      uuid GPU-7c0c5a2e-0000-4000-8000-000000000001
-      pci 00000000:17:00.0 25B610DE 157E10DE
-      util 45 30
-      memory 16106127360 4831838208 314572800
-      process 4242 1073741824
-      process 4343 536870912
-      procutil 4242 40 20 0 0 1700000000000000
-      procutil 4343 5 1 0 0 1700000000500000
-      temp 51
-      power 61234
-      powerlimit 60000
-      clocks 1710 1770 6251 1650
-      ecc 3 1 10 2
-      throttle 0x24
-      mig 1 0
-      gpu
-      name Tesla T4
-      uuid GPU-00000000-1111-2222-3333-444444444444
-      util 0 7
-      memory 16106127360 0 0
-      """;
+  /** The stand-in's scripts (native/nvml-standin). */
+  public static final Path SCRIPTS = Path.of("native/nvml-standin");
+
+  /** Two GPUs: a fully reporting A2 and a T4 that reports little, as scripted in two-gpus.txt. */
+  public static final String TWO_GPUS = read(SCRIPTS.resolve("two-gpus.txt"));
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }

@@ -94,11 +94,19 @@ class PodObserverTest {
 
   PodObserver.Target target(String id, String pod, int cores, long mb) { return new PodObserver.Target(id, pod, 0, cores, mb); }
 
-  @Test
-  void aPodRunningThroughTheWindowGetsItsMeanUsageAndQosMet() {
+  /**
+   * Pod A alive with process 10 in it (not yet on the GPU), and allocation "x" of {@code cores} and
+   * {@code mb} on it observed: where most tests start.
+   */
+  PodObserver.Start observeRunningPod(int cores, long mb) {
     procs.pods.put(10, A);
     procs.alive.add(A);
-    assertTrue(obs.observe(target("x", A, 60, 4000)).accepted());
+    return obs.observe(target("x", A, cores, mb));
+  }
+
+  @Test
+  void aPodRunningThroughTheWindowGetsItsMeanUsageAndQosMet() {
+    assertTrue(observeRunningPod(60, 4000).accepted());
     rounds(2); // not started yet: waiting
     assertEquals(0, obs.progress("x").samples());
     gpu.run(10, 1000, 30);
@@ -121,9 +129,7 @@ class PodObserverTest {
 
   @Test
   void podEndedJudgesAnObservationWithReadingsAtOnceAsDone() {
-    procs.pods.put(10, A);
-    procs.alive.add(A); // the observer still sees the pod's processes: the call, not a reading, ends it
-    obs.observe(target("x", A, 60, 4000));
+    observeRunningPod(60, 4000); // the observer still sees the pod's processes: the call, not a reading, ends it
     gpu.run(10, 1000, 30);
     rounds(3);
     assertTrue(obs.podEnded("x"));
@@ -145,9 +151,7 @@ class PodObserverTest {
 
   @Test
   void podEndedBeforeAnyGpuProcessStopsWithAReasonAndNoFeedback() {
-    procs.pods.put(10, A);
-    procs.alive.add(A);
-    obs.observe(target("x", A, 60, 4000));
+    observeRunningPod(60, 4000);
     rounds(2); // waiting for the first process
     assertTrue(obs.podEnded("x"));
     assertTrue(sink.reported.isEmpty(), "no feedback invented");
@@ -169,9 +173,7 @@ class PodObserverTest {
 
   @Test
   void aThrottledPodIsNotQosMet() {
-    procs.pods.put(10, A);
-    procs.alive.add(A);
-    obs.observe(target("x", A, 40, 4000));
+    observeRunningPod(40, 4000);
     gpu.run(10, 1000, 40);
     rounds(6);
     Verdict v = sink.reported.get("x");
@@ -182,9 +184,7 @@ class PodObserverTest {
 
   @Test
   void aPodAtItsMemoryLimitIsNotQosMet() {
-    procs.pods.put(10, A);
-    procs.alive.add(A);
-    obs.observe(target("x", A, 60, 2048));
+    observeRunningPod(60, 2048);
     gpu.run(10, 1500, 20);
     rounds(3);
     gpu.mem.put(10, 2048L);
@@ -196,9 +196,7 @@ class PodObserverTest {
 
   @Test
   void processesVanishingWhileThePodRunsIsNotQosMetAndNotDone() {
-    procs.pods.put(10, A);
-    procs.alive.add(A); // the pod's sandbox still runs
-    obs.observe(target("x", A, 60, 4000));
+    observeRunningPod(60, 4000); // the pod's sandbox still runs
     gpu.run(10, 1000, 20);
     rounds(2);
     gpu.stop(10);
@@ -260,9 +258,7 @@ class PodObserverTest {
 
   @Test
   void aFeedbackArrivingByHttpStopsTheObservation() {
-    procs.pods.put(10, A);
-    procs.alive.add(A);
-    obs.observe(target("x", A, 60, 4000));
+    observeRunningPod(60, 4000);
     gpu.run(10, 1000, 20);
     rounds(2);
     sink.answeredElsewhere.add("x");
@@ -285,9 +281,7 @@ class PodObserverTest {
 
   @Test
   void unknownMemoryIsAMissingSignal() {
-    procs.pods.put(10, A);
-    procs.alive.add(A);
-    obs.observe(target("x", A, 60, 4000));
+    observeRunningPod(60, 4000);
     gpu.run(10, 0, 20);
     gpu.mem.put(10, null);
     rounds(1);

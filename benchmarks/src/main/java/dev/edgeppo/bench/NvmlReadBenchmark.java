@@ -45,27 +45,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class NvmlReadBenchmark {
-  /** A fully reporting GPU: every reading of the full set answers, two processes run. */
-  private static final String SCRIPT = """
-      driver 535.104.05
-      nvml 12.535.104.05
-      gpu
-      name NVIDIA A2
-      uuid GPU-7c0c5a2e-0000-4000-8000-000000000001
-      pci 00000000:17:00.0 25B610DE 157E10DE
-      util 45 30
-      memory 16106127360 4831838208 314572800
-      process 4242 1073741824
-      process 4343 536870912
-      temp 51
-      power 61234
-      powerlimit 60000
-      clocks 1710 1770 6251 1650
-      ecc 3 1 10 2
-      throttle 0x24
-      mig 0 0
-      """;
-
   @Param({"standin"})
   public String library;
 
@@ -78,10 +57,12 @@ public class NvmlReadBenchmark {
     if (library.equals("system")) {
       path = "libnvidia-ml.so.1";
     } else {
-      Path standIn = Path.of(System.getProperty("edgeppo.native.dir", "native/build"),
-          "nvml-standin", "libnvidia-ml.so.1").toAbsolutePath();
+      // native/build holds the built stand-in; native/nvml-standin its sources and the tests' scripts
+      Path built = Path.of(System.getProperty("edgeppo.native.dir", "native/build")).toAbsolutePath();
+      Path standIn = built.resolve("nvml-standin/libnvidia-ml.so.1");
       if (!Files.isRegularFile(standIn)) throw new IllegalStateException(standIn + " missing: run `make native`");
-      pointStandInAt(standIn, SCRIPT);
+      // GPU 0 of the tests' script is a fully reporting A2: every reading of the full set answers
+      pointStandInAt(standIn, built.resolveSibling("nvml-standin/two-gpus.txt"));
       path = standIn.toString();
     }
     nvml = Nvml.open(path);
@@ -107,15 +88,13 @@ public class NvmlReadBenchmark {
   }
 
   /** The stand-in reads its script at nvmlInit; its test hook names the file. */
-  private static void pointStandInAt(Path standIn, String script) throws Throwable {
-    Path file = Files.createTempFile("nvml-bench-", ".txt");
-    file.toFile().deleteOnExit();
-    Files.writeString(file, script);
+  private static void pointStandInAt(Path standIn, Path script) throws Throwable {
+    if (!Files.isRegularFile(script)) throw new IllegalStateException(script + " missing");
     try (Arena arena = Arena.ofConfined()) {
       MethodHandle set = Linker.nativeLinker().downcallHandle(
           SymbolLookup.libraryLookup(standIn, Arena.global()).findOrThrow("standin_set_script"),
           FunctionDescriptor.ofVoid(ADDRESS));
-      set.invokeExact(arena.allocateFrom(file.toString()));
+      set.invokeExact(arena.allocateFrom(script.toString()));
     }
   }
 }
