@@ -38,36 +38,12 @@ public record GpuSnapshot(int index, String uuid, String name, Double utilizatio
   /** Named after dcgm-exporter's fields so dashboards built for it read ours; units are DCGM's (MiB, W, MHz). */
   private static Map<String, Double> gauges(GpuReading r) {
     Map<String, Double> g = new LinkedHashMap<>();
-    put(g, DcgmField.GPU_UTIL, r.utilizationGpu());
-    put(g, DcgmField.MEM_COPY_UTIL, r.utilizationMemory());
-    if (r.memory() != null) {
-      put(g, DcgmField.FB_TOTAL, r.memory().totalMib());
-      put(g, DcgmField.FB_USED, r.memory().usedMib());
-      put(g, DcgmField.FB_FREE, r.memory().freeMib());
-      put(g, DcgmField.FB_RESERVED, r.memory().reservedMib());
+    for (DcgmField f : DcgmField.values()) {
+      Number v = f.read(r);
+      if (v != null) g.put(f.metric(), v.doubleValue());
     }
-    put(g, DcgmField.GPU_TEMP, r.temperatureC());
-    put(g, DcgmField.POWER_USAGE, r.powerW());
-    put(g, DcgmField.ENFORCED_POWER_LIMIT, r.powerLimitW());
-    if (r.clocks() != null) {
-      put(g, DcgmField.SM_CLOCK, r.clocks().sm());
-      put(g, DcgmField.MEM_CLOCK, r.clocks().memory());
-      put(g, DcgmField.VIDEO_CLOCK, r.clocks().video());
-    }
-    if (r.ecc() != null) {
-      put(g, DcgmField.ECC_SBE_VOL_TOTAL, r.ecc().correctedVolatile());
-      put(g, DcgmField.ECC_DBE_VOL_TOTAL, r.ecc().uncorrectedVolatile());
-      put(g, DcgmField.ECC_SBE_AGG_TOTAL, r.ecc().correctedAggregate());
-      put(g, DcgmField.ECC_DBE_AGG_TOTAL, r.ecc().uncorrectedAggregate());
-    }
-    put(g, DcgmField.CLOCK_THROTTLE_REASONS, r.throttleReasons());
-    if (r.mig() != null) put(g, DcgmField.MIG_MODE, r.mig().enabled() ? 1 : 0);
     // Compute processes have no DCGM field: they are #processes, exported as edgeppo_gpu_processes.
     return g;
-  }
-
-  private static void put(Map<String, Double> g, DcgmField field, Number value) {
-    if (value != null) g.put(field.metric(), value.doubleValue());
   }
 
   private static Double toDouble(Integer v) { return v == null ? null : v.doubleValue(); }
