@@ -37,20 +37,21 @@ class ObservationRulesTest {
   }
 
   @Test
-  void throttledWhenAtTheGrantMinusOneInMostReadings() {
-    // Grant 60: threshold 59. 3 of 5 at or above -> throttled; 2 of 4 is not "most".
-    List<PodSample> three = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(61, 1, 1, 1), s(58, 1, 1, 1), s(10, 1, 1, 1));
+  void throttledWhenAtTheGrantMinusOneInMoreThanAQuarterOfReadings() {
+    // Grant 60: threshold 59. 2 of 5 at or above -> throttled (a burst capped 40 % of the time).
+    List<PodSample> two = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(20, 1, 1, 1), s(58, 1, 1, 1), s(10, 1, 1, 1));
     assertEquals(59.0, ObservationRules.throttleThreshold(60));
-    assertEquals(3, ObservationRules.throttledSamples(three, 60));
-    assertTrue(ObservationRules.throttled(three, 60));
-    List<PodSample> half = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(58.9, 1, 1, 1), s(10, 1, 1, 1));
-    assertEquals(2, ObservationRules.throttledSamples(half, 60));
-    assertFalse(ObservationRules.throttled(half, 60));
+    assertEquals(2, ObservationRules.throttledSamples(two, 60));
+    assertTrue(ObservationRules.throttled(two, 60));
+    // 1 of 4 is exactly a quarter: not more than it.
+    List<PodSample> quarter = List.of(s(60, 1, 1, 1), s(58.9, 1, 1, 1), s(30, 1, 1, 1), s(10, 1, 1, 1));
+    assertEquals(1, ObservationRules.throttledSamples(quarter, 60));
+    assertFalse(ObservationRules.throttled(quarter, 60));
   }
 
   @Test
   void throttleIgnoresReadingsBeforeTheFirstProcess() {
-    // Readings before the pod started (SM 0) must not dilute "most": 2 of 2 after the start.
+    // Readings before the pod started (SM 0) must not dilute the share: 2 of 2 after the start.
     List<PodSample> x = List.of(none(), none(), none(), s(50, 1, 1, 1), s(49, 1, 1, 1));
     assertTrue(ObservationRules.throttled(x, 50));
     assertFalse(ObservationRules.throttled(List.of(none()), 50));
