@@ -64,10 +64,11 @@ final class ObservedPods {
     Verdict verdict;
     String skipped;
 
-    Watch(int podIndex, int grantCores, long grantMemoryMb, long windowS) {
+    Watch(int podIndex, int grantCores, long grantMemoryMb, int requestCores, long windowS) {
       observer = PodObserver.of(fed, fed, this, Duration.ofSeconds(SimulationRunner.SAMPLE_INTERVAL_S),
           Duration.ofSeconds(Math.max(SimulationRunner.SAMPLE_INTERVAL_S, windowS)), clock);
-      observer.observe(new PodObserver.Target(Integer.toString(podIndex), uid(podIndex), 0, grantCores, grantMemoryMb));
+      observer.observe(new PodObserver.Target(Integer.toString(podIndex), uid(podIndex), 0, grantCores, grantMemoryMb,
+          requestCores));
     }
 
     @Override public State state(String id) { return verdict == null && skipped == null ? State.PENDING : State.GONE; }
@@ -80,8 +81,8 @@ final class ObservedPods {
    * Starts watching a pod that started now; its observer closes its window {@code windowS} seconds after its
    * first reading.
    */
-  Watch watch(int podIndex, int grantCores, long grantMemoryMb, long windowS) {
-    return new Watch(podIndex, grantCores, grantMemoryMb, windowS);
+  Watch watch(int podIndex, int grantCores, long grantMemoryMb, int requestCores, long windowS) {
+    return new Watch(podIndex, grantCores, grantMemoryMb, requestCores, windowS);
   }
 
   /**

@@ -130,7 +130,7 @@ public final class SimulationRunner {
               PodFeedback truth = PodFeedback.oomKilled(node.podsOnGpu());
               // It held what it could get before it failed: its grant, or what the others left of the GPU.
               long held = Math.min(l.grant.memoryMb(), Math.max(0, SimNode.TOTAL_MIB - node.memoryInUseMb() - coTenants.memoryMb(e.time())));
-              Verdict seen = observer.crashedOnStart(observer.watch(l.pod.index(), l.grant.cores(), l.grant.memoryMb(), WINDOW_S),
+              Verdict seen = observer.crashedOnStart(observer.watch(l.pod.index(), l.grant.cores(), l.grant.memoryMb(), l.pod.requestCores(), WINDOW_S),
                   e.time(), l.pod.index(), held);
               report(out, policy, l, truth, seen);
               progress.accept(out.size());
@@ -150,7 +150,7 @@ public final class SimulationRunner {
           // The observer's window runs from the first reading to the last sample; a pod that ends then is
           // judged as ended (with done), so its window must not close at that same reading.
           long first = pod.arrivalS() + SAMPLE_INTERVAL_S;
-          l.watch = observer.watch(pod.index(), g.cores(), g.memoryMb(),
+          l.watch = observer.watch(pod.index(), g.cores(), g.memoryMb(), pod.requestCores(),
               l.windowEnd - first + (l.end() <= l.windowEnd ? SAMPLE_INTERVAL_S : 0));
         }
         events.add(new Event(pod.arrivalS() + SAMPLE_INTERVAL_S, seq++, r == null ? OOM_REPORT : SAMPLE, l));
