@@ -36,21 +36,22 @@ __device__ inline void linear_fwd(Lanes l, const float* x, const float* w, const
   }
 }
 
-// ---- backward to the input: dx [n, in] = dy [n, out] W, zeroed where the ReLU that produced x was
-// off (relu_out = x itself, or null for no mask). dx may alias relu_out: each element reads only its own
-// mask entry before writing it.
-__device__ inline void linear_bwd_input(Lanes l, const float* dy, const float* w, const float* relu_out,
+// ---- backward to the input: dx [n, in] = (dy [n, out] W) * act'(x), where x = act(z) is the layer's input
+// as the layer before produced it with activation `act` (ACT_NONE: x unread, may be null). The derivative
+// is taken from x itself: ReLU passes where x > 0, Sigmoid multiplies by x (1 - x). dx may alias x: each
+// element reads only its own entry of x before writing it.
+__device__ inline void linear_bwd_input(Lanes l, const float* dy, const float* w, const float* x, int act,
                                         float* dx, int n, int in, int out) {
   for (int e = l.first; e < n * in; e += l.stride) {
     int r = e / in, i = e % in;
-    if (relu_out && relu_out[e] <= 0.f) {
+    if (act == ACT_RELU && x[e] <= 0.f) {
       dx[e] = 0.f;
       continue;
     }
     const float* dr = dy + r * out;
     float acc = 0.f;
     for (int o = 0; o < out; o++) acc += dr[o] * w[o * in + i];
-    dx[e] = acc;
+    dx[e] = act == ACT_SIGMOID ? acc * x[e] * (1.f - x[e]) : acc;
   }
 }
 
@@ -79,9 +80,10 @@ extern "C" __global__ void linear_forward(const float* x, const float* w, const 
 }
 EDGEPPO_REGISTER(linear_forward, ELEMENTWISE)
 
+// The layered path's input gradient: masked by relu_out (the ReLU output x itself), or unmasked when null.
 extern "C" __global__ void linear_backward_input(const float* dy, const float* w, const float* relu_out,
                                                  float* dx, int n, int in, int out) {
-  linear_bwd_input(grid_lanes(), dy, w, relu_out, dx, n, in, out);
+  linear_bwd_input(grid_lanes(), dy, w, relu_out, relu_out ? ACT_RELU : ACT_NONE, dx, n, in, out);
 }
 EDGEPPO_REGISTER(linear_backward_input, ELEMENTWISE)
 

@@ -13,7 +13,7 @@
 
 // Block size limit of the block-cooperative kernels (a power of two): reduction scratch is sized for it.
 #define EDGEPPO_MAX_THREADS 256
-// The fused kernel's shared memory holds minibatches of at most FUSED_MAX_ROWS rows, H <= FUSED_MAX_H.
+// The fused kernel's shared memory holds minibatches of at most FUSED_MAX_ROWS rows, hidden widths <= FUSED_MAX_H.
 #define FUSED_MAX_ROWS 32
 #define FUSED_MAX_H 64
 // Rows per lane of linear_fwd.
@@ -43,22 +43,29 @@
 #define M_STEP_STATS 5
 #define M_COUNT 10
 
-// Where each tensor starts in the flat parameter (and gradient, and Adam-moment) array.
+// One linear layer y = act(x W^T + b) of a network: where W [out, in] and b [out] start in the flat
+// parameter (and gradient, and Adam-moment) array, its widths and its activation (ACT_*).
+struct LayerAt {
+  int w;
+  int b;
+  int in;
+  int out;
+  int act;
+};
+
+// The networks of ParamLayout, input layer first, and the activation of each one's output layer
+// (which the loss assumes: see fused.cu).
+#define ACTOR_LAYERS 3
+#define ACTOR_OUT_ACT ACT_SIGMOID
+#define CRITIC_LAYERS 3
+#define CRITIC_OUT_ACT ACT_NONE
+
+// Everything the kernels know of the networks' shapes and where their tensors start.
 struct Layout {
   int h;
-  int a0w;  // actor.0.weight
-  int a0b;  // actor.0.bias
-  int a2w;  // actor.2.weight
-  int a2b;  // actor.2.bias
-  int a4w;  // actor.4.weight
-  int a4b;  // actor.4.bias
+  LayerAt actor[ACTOR_LAYERS];
   int log_std;
-  int c0w;  // critic.0.weight
-  int c0b;  // critic.0.bias
-  int c2w;  // critic.2.weight
-  int c2b;  // critic.2.bias
-  int c4w;  // critic.4.weight
-  int c4b;  // critic.4.bias
+  LayerAt critic[CRITIC_LAYERS];
   int size;
 };
 
@@ -68,32 +75,50 @@ static inline Layout edgeppo_layout(int h) {
   Layout L = {};
   int off = 0;
   L.h = h;
-  L.a0w = off;
+  L.actor[0].w = off;  // actor.0.weight
   off += h * 5;
-  L.a0b = off;
+  L.actor[0].b = off;  // actor.0.bias
   off += h;
-  L.a2w = off;
+  L.actor[1].w = off;  // actor.2.weight
   off += h * h;
-  L.a2b = off;
+  L.actor[1].b = off;  // actor.2.bias
   off += h;
-  L.a4w = off;
+  L.actor[2].w = off;  // actor.4.weight
   off += 2 * h;
-  L.a4b = off;
+  L.actor[2].b = off;  // actor.4.bias
   off += 2;
   L.log_std = off;
   off += 2;
-  L.c0w = off;
+  L.critic[0].w = off;  // critic.0.weight
   off += h * 5;
-  L.c0b = off;
+  L.critic[0].b = off;  // critic.0.bias
   off += h;
-  L.c2w = off;
+  L.critic[1].w = off;  // critic.2.weight
   off += h * h;
-  L.c2b = off;
+  L.critic[1].b = off;  // critic.2.bias
   off += h;
-  L.c4w = off;
+  L.critic[2].w = off;  // critic.4.weight
   off += 1 * h;
-  L.c4b = off;
+  L.critic[2].b = off;  // critic.4.bias
   off += 1;
+  L.actor[0].in = 5;
+  L.actor[0].out = h;
+  L.actor[0].act = ACT_RELU;
+  L.actor[1].in = h;
+  L.actor[1].out = h;
+  L.actor[1].act = ACT_RELU;
+  L.actor[2].in = h;
+  L.actor[2].out = 2;
+  L.actor[2].act = ACT_SIGMOID;
+  L.critic[0].in = 5;
+  L.critic[0].out = h;
+  L.critic[0].act = ACT_RELU;
+  L.critic[1].in = h;
+  L.critic[1].out = h;
+  L.critic[1].act = ACT_RELU;
+  L.critic[2].in = h;
+  L.critic[2].out = 1;
+  L.critic[2].act = ACT_NONE;
   L.size = off;
   return L;
 }

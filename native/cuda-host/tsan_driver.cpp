@@ -65,7 +65,7 @@ int main() {
   float* G = grad.data();
 
   // layered: every kernel of the step, in the order CudaBackend launches them
-  launch("linear_forward", 3, BLOCK, (const float*)next.data(), (const float*)P + L.c0w, (const float*)P + L.c0b,
+  launch("linear_forward", 3, BLOCK, (const float*)next.data(), (const float*)P + L.critic[0].w, (const float*)P + L.critic[0].b,
          h1.data(), T, STATE_DIM, H, ACT_RELU);
   launch("gae", 1, BLOCK, T, (const float*)rewards.data(), (const float*)values.data(), (const float*)vnext.data(),
          (const float*)dones.data(), c, adv.data(), ret.data(), metrics.data());
@@ -75,14 +75,14 @@ int main() {
   launch("ppo_loss", 1, BLOCK, MB, (const float*)mean.data(), (const float*)P + L.log_std, (const float*)mba.data(),
          (const float*)mbl.data(), (const float*)mbad.data(), (const float*)mbr.data(), (const float*)value.data(), c,
          dmean.data(), dvalue.data(), G + L.log_std, scalars.data(), stats.data());
-  launch("linear_backward_params", 3, BLOCK, (const float*)h2.data(), (const float*)h1.data(), G + L.a2w, G + L.a2b,
+  launch("linear_backward_params", 3, BLOCK, (const float*)h2.data(), (const float*)h1.data(), G + L.actor[1].w, G + L.actor[1].b,
          MB, H, H);
-  launch("linear_backward_input", 3, BLOCK, (const float*)h2.data(), (const float*)P + L.a2w, (const float*)h1.data(),
+  launch("linear_backward_input", 3, BLOCK, (const float*)h2.data(), (const float*)P + L.actor[1].w, (const float*)h1.data(),
          h1.data(), MB, H, H);
   // the GEMM path's finishing kernels
-  launch("bias_activation", 2, BLOCK, h2.data(), (const float*)P + L.a2b, T, H, ACT_RELU);
+  launch("bias_activation", 2, BLOCK, h2.data(), (const float*)P + L.actor[1].b, T, H, ACT_RELU);
   launch("relu_mask", 2, BLOCK, (const float*)prod.data(), (const float*)h1.data(), h1.data(), T * H);
-  launch("bias_grad", 1, BLOCK, (const float*)h2.data(), G + L.a2b, T, H);
+  launch("bias_grad", 1, BLOCK, (const float*)h2.data(), G + L.actor[1].b, T, H);
   launch("grad_clip_prepare", 1, BLOCK, L.size, (const float*)G, c, (const float*)stats.data(), scalars.data(),
          metrics.data());
   launch("adam_step", 4, BLOCK, L.size, P, m.data(), v.data(), (const float*)G, (const float*)scalars.data(), c,

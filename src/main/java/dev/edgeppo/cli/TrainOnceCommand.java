@@ -5,9 +5,8 @@ import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.UpdateBackend;
 import dev.edgeppo.ppo.UpdateCase;
 import dev.edgeppo.ppo.UpdateMetrics;
-import java.nio.file.Files;
+import dev.edgeppo.storage.StateFs;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,9 +33,8 @@ final class TrainOnceCommand implements Callable<Integer> {
     try (UpdateBackend b = choice.backend()) {
       m = b.update(c.parameters(), new AdamState(c.parameters().layout()), c.batch(), c.hyperparameters());
     }
-    Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-    UpdateCase.json().writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), UpdateCase.result(c.parameters(), m));
-    Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    StateFs.real().replaceAtomically(out,
+        UpdateCase.json().writerWithDefaultPrettyPrinter().writeValueAsBytes(UpdateCase.result(c.parameters(), m)));
     System.err.printf("update of %d experiences (H=%d) on %s: %d steps, %d skipped; wrote %s%n",
         c.batch().size(), c.parameters().layout().hidden(), choice.backend().name(), m.steps(), m.skippedSteps(), out);
     return 0;

@@ -27,7 +27,8 @@ import java.util.SplittableRandom;
  * moments, metric sums). Device buffers are allocated on first use and reused while T and H fit.
  *
  * <p>Paths: {@link Path#FUSED} runs the whole update in one launch of one block (minibatches of at
- * most 32 rows, H <= 64, T <= 256: the online batch; launches, not arithmetic, cost at that size);
+ * most 32 rows, H <= 64, T <= 256: the online batch; it walks the layer tables KernelAbi writes from
+ * {@link ParamLayout}); launches, not arithmetic, cost at that size);
  * {@link Path#LAYERED} launches one kernel per layer and phase: 4 per update and 20 per minibatch
  * step, 84 at T 32 with K 4; {@link Path#LAYERED_GEMM} does the H x H layers' GEMMs with cuBLAS (on
  * the host: a loop of the same signature), chosen for minibatches of 256 rows or more.
@@ -80,7 +81,7 @@ public final class CudaBackend implements UpdateBackend {
   }
 
   static boolean fusedFits(int t, int h, int minibatch) {
-    return h <= FUSED_MAX_H && minibatch <= FUSED_MAX_ROWS && t <= FUSED_MAX_T;
+    return KernelAbi.widestHidden(ParamLayout.of(h)) <= FUSED_MAX_H && minibatch <= FUSED_MAX_ROWS && t <= FUSED_MAX_T;
   }
 
   /** The path an update of T rows takes. */

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Everything the Java host code and the kernels of cuda-kernels/ must agree on, written once, here:
  * the slots of the metric and scalar arrays, the activation codes, the fused kernel's limits, the
- * rows per lane of linear_forward, and the two structs passed by value. {@link #header()} renders it
+ * rows per lane of linear_forward, and the two structs passed by value: struct Layout carries the layer
+ * tables of {@link ParamLayout}'s networks, which the fused kernel walks. {@link #header()} renders it
  * as cuda-kernels/generated/consts.h, which every kernel includes; KernelAbiTest fails when the
  * committed header is not exactly that text (`make kernel-header` rewrites it), so no copy can drift.
  */
@@ -81,7 +82,7 @@ final class KernelAbi {
   static final int MAX_THREADS = 256;
   /** The fused kernel keeps a minibatch's activations in shared memory: at most this many rows... */
   static final int FUSED_MAX_ROWS = 32;
-  /** ...of at most this many hidden units. */
+  /** ...of at most this many units per hidden layer. */
   static final int FUSED_MAX_H = 64;
   /** Rows per lane of linear_fwd: each weight a lane loads serves this many rows from a register. */
   static final int LINEAR_ROWS = 8;
@@ -134,24 +135,62 @@ final class KernelAbi {
     }
   }
 
+  /** One network's layer table in struct Layout: its C member and its layers, input first. */
+  private record Net(String member, String count, List<ParamLayout.Layer> layers) {}
+
+  /** struct Layout's layer tables, in member order: the actor, then (after log_std) the critic. */
+  private static List<Net> nets(ParamLayout l) {
+    return List.of(new Net("actor", "ACTOR_LAYERS", l.actor()), new Net("critic", "CRITIC_LAYERS", l.critic()));
+  }
+
+  /** struct LayerAt's members, one int each, in order. */
+  private static final List<String> LAYER_MEMBERS = List.of("w", "b", "in", "out", "act");
+
+  private static int[] layerAt(ParamLayout.Layer y) {
+    return new int[] {y.weight().offset(), y.bias().offset(), y.in(), y.out(), y.act().code()};
+  }
+
   /**
-   * struct Layout: H, every tensor's offset in the flat parameter array (field names from
-   * {@link #fieldName}), and the total size; the kernels hold no layout knowledge of their own.
+   * struct Layout: H, each network's layer table (every layer's weight and bias offsets in the flat
+   * parameter array, its widths and activation), log_std's offset and the total size; the kernels hold
+   * no layout knowledge of their own, and the fused kernel walks the tables.
    */
   static byte[] layout(ParamLayout l) {
-    List<ParamLayout.Tensor> ts = l.tensors();
-    ByteBuffer b = ByteBuffer.allocate(4 * (ts.size() + 2)).order(ByteOrder.LITTLE_ENDIAN);
+    List<Net> nets = nets(l);
+    int ints = 3 + nets.stream().mapToInt(n -> n.layers().size() * LAYER_MEMBERS.size()).sum();
+    ByteBuffer b = ByteBuffer.allocate(4 * ints).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(l.hidden());
-    for (ParamLayout.Tensor t : ts) b.putInt(t.offset());
+    for (ParamLayout.Layer y : nets.get(0).layers()) for (int v : layerAt(y)) b.putInt(v);
+    b.putInt(l.logStd.offset());
+    for (ParamLayout.Layer y : nets.get(1).layers()) for (int v : layerAt(y)) b.putInt(v);
     b.putInt(l.size());
     return b.array();
   }
 
-  /** A tensor's field in struct Layout: actor.0.weight is a0w, critic.4.bias c4b, log_std itself. */
-  static String fieldName(ParamLayout.Tensor t) {
-    String[] p = t.name().split("\\.");
-    if (p.length != 3) return t.name();
-    return p[0].charAt(0) + p[1] + p[2].charAt(0);
+  /** A tensor's place in struct Layout: actor.0.weight is actor[0].w, critic.4.bias critic[2].b, log_std itself. */
+  static String fieldName(ParamLayout l, ParamLayout.Tensor t) {
+    for (Net n : nets(l))
+      for (int i = 0; i < n.layers().size(); i++) {
+        if (n.layers().get(i).weight().name().equals(t.name())) return n.member() + "[" + i + "].w";
+        if (n.layers().get(i).bias().name().equals(t.name())) return n.member() + "[" + i + "].b";
+      }
+    if (t.name().equals(l.logStd.name())) return "log_std";
+    throw new IllegalStateException(t.name() + " has no place in struct Layout");
+  }
+
+  /** The widest layer output the fused kernel keeps in a shared-memory slab (every layer's but the last). */
+  static int widestHidden(ParamLayout l) {
+    int w = 0;
+    for (Net n : nets(l))
+      for (ParamLayout.Layer y : n.layers().subList(0, n.layers().size() - 1)) w = Math.max(w, y.out());
+    return w;
+  }
+
+  /** A width as C for edgeppo_layout(h): "h" where it is H (it differs between H 2 and H 3), else the number. */
+  private static String width(String what, int atH2, int atH3) {
+    if (atH2 == 2 && atH3 == 3) return "h";
+    if (atH2 == atH3) return Integer.toString(atH2);
+    throw new IllegalStateException(what + ": a width that is neither H nor fixed");
   }
 
   private static int sizeOf(Class<?> type) {
@@ -194,7 +233,7 @@ final class KernelAbi {
       s.append("#define ACT_").append(a.name()).append(' ').append(a.code()).append('\n');
     s.append("\n// Block size limit of the block-cooperative kernels (a power of two): reduction scratch is sized for it.\n");
     s.append("#define EDGEPPO_MAX_THREADS ").append(MAX_THREADS).append('\n');
-    s.append("// The fused kernel's shared memory holds minibatches of at most FUSED_MAX_ROWS rows, H <= FUSED_MAX_H.\n");
+    s.append("// The fused kernel's shared memory holds minibatches of at most FUSED_MAX_ROWS rows, hidden widths <= FUSED_MAX_H.\n");
     s.append("#define FUSED_MAX_ROWS ").append(FUSED_MAX_ROWS).append('\n');
     s.append("#define FUSED_MAX_H ").append(FUSED_MAX_H).append('\n');
     s.append("// Rows per lane of linear_fwd.\n");
@@ -209,28 +248,45 @@ final class KernelAbi {
       s.append("#define M_").append(m.name()).append(' ').append(m.slot()).append("  // ").append(m.doc).append('\n');
     s.append("#define M_STEP_STATS ").append(STEP_STATS).append('\n');
     s.append("#define M_COUNT ").append(METRIC_COUNT).append("\n\n");
-    s.append("// Where each tensor starts in the flat parameter (and gradient, and Adam-moment) array.\n");
-    s.append("struct Layout {\n  int h;\n");
-    for (ParamLayout.Tensor t : ParamLayout.of(1).tensors()) {
-      s.append("  int ").append(fieldName(t)).append(';');
-      if (!fieldName(t).equals(t.name())) s.append("  // ").append(t.name());
-      s.append('\n');
+    s.append("// One linear layer y = act(x W^T + b) of a network: where W [out, in] and b [out] start in the flat\n");
+    s.append("// parameter (and gradient, and Adam-moment) array, its widths and its activation (ACT_*).\n");
+    s.append("struct LayerAt {\n");
+    for (String m : LAYER_MEMBERS) s.append("  int ").append(m).append(";\n");
+    s.append("};\n\n");
+    ParamLayout at2 = ParamLayout.of(2), at3 = ParamLayout.of(3);
+    s.append("// The networks of ParamLayout, input layer first, and the activation of each one's output layer\n");
+    s.append("// (which the loss assumes: see fused.cu).\n");
+    for (Net n : nets(at2)) {
+      s.append("#define ").append(n.count()).append(' ').append(n.layers().size()).append('\n');
+      s.append("#define ").append(n.member().toUpperCase(java.util.Locale.ROOT)).append("_OUT_ACT ACT_")
+          .append(n.layers().getLast().act().name()).append('\n');
     }
+    s.append("\n// Everything the kernels know of the networks' shapes and where their tensors start.\n");
+    s.append("struct Layout {\n  int h;\n");
+    s.append("  LayerAt actor[ACTOR_LAYERS];\n  int log_std;\n  LayerAt critic[CRITIC_LAYERS];\n");
     s.append("  int size;\n};\n\n");
     s.append("// struct Layout for H hidden units as ParamLayout.of(h) lays it out, for host-side drivers (the\n");
     s.append("// Java host passes its own).\n");
     s.append("static inline Layout edgeppo_layout(int h) {\n  Layout L = {};\n  int off = 0;\n  L.h = h;\n");
-    List<ParamLayout.Tensor> at2 = ParamLayout.of(2).tensors(), at3 = ParamLayout.of(3).tensors();
-    for (int i = 0; i < at2.size(); i++) {
+    List<ParamLayout.Tensor> t2 = at2.tensors(), t3 = at3.tensors();
+    for (int i = 0; i < t2.size(); i++) {
       var size = new java.util.StringJoiner(" * ");
-      for (int d = 0; d < at2.get(i).shape().length; d++) {
-        int a = at2.get(i).shape()[d], b = at3.get(i).shape()[d];
-        if (a == 2 && b == 3) size.add("h");
-        else if (a == b) size.add(Integer.toString(a));
-        else throw new IllegalStateException(at2.get(i).name() + ": a dimension that is neither H nor fixed");
-      }
-      s.append("  L.").append(fieldName(at2.get(i))).append(" = off;\n  off += ").append(size).append(";\n");
+      for (int d = 0; d < t2.get(i).shape().length; d++)
+        size.add(width(t2.get(i).name(), t2.get(i).shape()[d], t3.get(i).shape()[d]));
+      String field = fieldName(at2, t2.get(i));
+      s.append("  L.").append(field).append(" = off;");
+      if (!field.equals(t2.get(i).name())) s.append("  // ").append(t2.get(i).name());
+      s.append("\n  off += ").append(size).append(";\n");
     }
+    List<Net> n2 = nets(at2), n3 = nets(at3);
+    for (int k = 0; k < n2.size(); k++)
+      for (int i = 0; i < n2.get(k).layers().size(); i++) {
+        ParamLayout.Layer a = n2.get(k).layers().get(i), b = n3.get(k).layers().get(i);
+        String at = "  L." + n2.get(k).member() + "[" + i + "].";
+        s.append(at).append("in = ").append(width(a.weight().name(), a.in(), b.in())).append(";\n");
+        s.append(at).append("out = ").append(width(a.weight().name(), a.out(), b.out())).append(";\n");
+        s.append(at).append("act = ACT_").append(a.act().name()).append(";\n");
+      }
     s.append("  L.size = off;\n  return L;\n}\n\n");
     s.append("// One update's constants (KernelAbi.PpoConsts).\n");
     s.append("struct PpoConsts {\n");

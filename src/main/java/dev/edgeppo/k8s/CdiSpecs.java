@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.json.Json;
+import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -21,9 +19,9 @@ import java.util.regex.Pattern;
  * {@code edgeppo.dev/gpu-share}, one device named by the claim's UID whose container edits set
  * {@link ShareLimits}. The container runtime resolves {@code edgeppo.dev/gpu-share=<claim uid>} against it.
  *
- * <p>Written atomically (temp file, fsync, rename, directory fsync): a runtime scanning the directory sees
- * the old file or the new, never half of one. The temp name does not end in {@code .json}, so no runtime
- * reads it as a spec.
+ * <p>Written atomically ({@link StateFs#replaceAtomically}: temp file, fsync, rename, directory fsync): a
+ * runtime scanning the directory sees the old file or the new, never half of one. The temp name ends in
+ * {@code .tmp}, not {@code .json}, so no runtime reads it as a spec.
  */
 public final class CdiSpecs {
   /**
@@ -33,6 +31,7 @@ public final class CdiSpecs {
    */
   public static final String CDI_VERSION = "0.5.0";
   private static final ObjectMapper JSON = Json.MAPPER;
+  private static final StateFs FS = StateFs.real();
   /** CDI device names: letters, digits, '-', '_', '.', ':'; a claim UID is of that alphabet. */
   private static final Pattern DEVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:-]*");
 
@@ -58,23 +57,15 @@ public final class CdiSpecs {
   public Path write(String claimUid, int cores, long memoryMib) throws IOException {
     Path target = file(claimUid);
     byte[] body = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec(claimUid, cores, memoryMib));
-    Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(body);
-      while (b.hasRemaining()) ch.write(b);
-      ch.force(true);
-    }
     // The runtime may run as another user: the spec holds no secret, so everyone may read it.
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Durable.fsyncDir(dir);
+    FS.replaceAtomically(target, PosixFilePermissions.fromString("rw-r--r--"), f -> f.write(ByteBuffer.wrap(body)));
     return target;
   }
 
   /** Removes a claim's spec; true if there was one. */
   public boolean remove(String claimUid) throws IOException {
     boolean had = Files.deleteIfExists(file(claimUid));
-    if (had) Durable.fsyncDir(dir);
+    if (had) FS.fsyncDir(dir);
     return had;
   }
 

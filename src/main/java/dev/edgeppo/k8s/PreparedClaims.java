@@ -4,14 +4,11 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.json.Json;
+import dev.edgeppo.storage.StateFs;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,15 +75,7 @@ public final class PreparedClaims {
   }
 
   private void persist(Map<String, PreparedClaim> next) throws IOException {
-    byte[] body = encode(new ArrayList<>(next.values()));
-    Path tmp = file.resolveSibling(FILE + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer b = ByteBuffer.wrap(body);
-      while (b.hasRemaining()) ch.write(b);
-      ch.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    Durable.fsyncDir(file.toAbsolutePath().getParent());
+    StateFs.real().replaceAtomically(file, encode(new ArrayList<>(next.values())));
   }
 
   static byte[] encode(List<PreparedClaim> list) throws IOException {

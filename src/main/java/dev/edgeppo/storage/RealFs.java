@@ -9,6 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 
 /** {@link StateFs} on the real file system through NIO. */
 final class RealFs implements StateFs {
@@ -84,4 +86,9 @@ final class RealFs implements StateFs {
   @Override public void deleteIfExists(Path file) throws IOException { Files.deleteIfExists(file); }
 
   @Override public void createDirectories(Path dir) throws IOException { Files.createDirectories(dir); }
+
+  @Override
+  public void setPermissions(Path file, Set<PosixFilePermission> mode) throws IOException {
+    Files.setPosixFilePermissions(file, mode);
+  }
 }

@@ -7,6 +7,8 @@ import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 
 /**
  * The few file operations the state dir's durability rests on, and nothing else: open a file for
@@ -14,9 +16,10 @@ import java.nio.file.Path;
  * {@link #real()}; tests wrap it to inject ENOSPC, EIO on write or fsync, a failed rename, or a crash
  * between two operations, so every step of the durability protocol is tested against real files.
  *
- * <p>Two policies live here once: {@link #fsyncDir} (an error is an error on Linux; only a file system
- * that cannot open directories at all is excused) and {@link #replaceAtomically} (temp file, force, rename,
- * directory fsync; the temp file removed on any failure).
+ * <p>Two policies live here once, for every file edgeppo keeps (the agent's state dir, the DRA driver's
+ * claims and CDI specs, train-once's output): {@link #fsyncDir} (an error is an error on Linux; only a file
+ * system that cannot open directories at all is excused) and {@link #replaceAtomically} (temp file, force,
+ * rename, directory fsync; the temp file removed on any failure).
  */
 public interface StateFs {
   /** A file open for appending at its end. Not thread-safe: callers serialise. */
@@ -52,6 +55,9 @@ public interface StateFs {
 
   void createDirectories(Path dir) throws IOException;
 
+  /** Sets a file's permission bits exactly (whatever the umask made of them at creation). */
+  void setPermissions(Path file, Set<PosixFilePermission> mode) throws IOException;
+
   /** Writes what {@code body} puts in a temp file. */
   interface Body {
     void writeTo(AppendFile f) throws IOException;
@@ -63,7 +69,18 @@ public interface StateFs {
    * the new file, never a mix; on any failure the temp file is removed and the target is untouched (unless
    * only the directory fsync failed, when the new file is in place but its durability is unknown).
    */
-  default void replaceAtomically(Path target, Body body) throws IOException {
+  default void replaceAtomically(Path target, Body body) throws IOException { replaceAtomically(target, null, body); }
+
+  /** {@link #replaceAtomically(Path, Body)} of these bytes. */
+  default void replaceAtomically(Path target, byte[] bytes) throws IOException {
+    replaceAtomically(target, f -> f.write(ByteBuffer.wrap(bytes)));
+  }
+
+  /**
+   * {@link #replaceAtomically(Path, Body)}, the new file given permission bits {@code mode} (null: as
+   * created) before it is renamed into place, so no reader ever sees it with others.
+   */
+  default void replaceAtomically(Path target, Set<PosixFilePermission> mode, Body body) throws IOException {
     Path tmp = tempOf(target);
     boolean renamed = false;
     try {
@@ -71,6 +88,7 @@ public interface StateFs {
         body.writeTo(f);
         f.force();
       }
+      if (mode != null) setPermissions(tmp, mode);
       rename(tmp, target);
       renamed = true;
       fsyncDir(parent(target));

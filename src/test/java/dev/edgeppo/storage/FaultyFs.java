@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reopens the directory with the real file system). Everything else happens on real files.
  */
 public final class FaultyFs implements StateFs {
-  public enum Op { OPEN, WRITE, FORCE, TRUNCATE, RENAME, FSYNC_DIR, READ, DELETE, MKDIRS }
+  public enum Op { OPEN, WRITE, FORCE, TRUNCATE, RENAME, FSYNC_DIR, READ, DELETE, MKDIRS, CHMOD }
 
   /** One operation as the code under test asked for it. */
   public record Call(int index, Op op, Path path) {}
@@ -152,5 +154,11 @@ public final class FaultyFs implements StateFs {
   public void createDirectories(Path dir) throws IOException {
     check(Op.MKDIRS, dir);
     real.createDirectories(dir);
+  }
+
+  @Override
+  public void setPermissions(Path file, Set<PosixFilePermission> mode) throws IOException {
+    check(Op.CHMOD, file);
+    real.setPermissions(file, mode);
   }
 }
