@@ -14,7 +14,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -71,7 +70,7 @@ public final class AgentCore implements AutoCloseable {
     Policy.Decision d = policy.act(state, options.mode() == Mode.TRAIN, rng);
     ActionMapper.Grant g = ActionMapper.grant(learner.hyperparameters().actionMapping(), d.action(), req.cores(), req.memoryMb(),
         encoder.maxMemoryMb(gpu));
-    String id = UUID.randomUUID().toString();
+    String id = AllocationIds.next();
     String podUid = req.podUid() == null ? null : dev.edgeppo.observe.PodCgroup.normalize(req.podUid());
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
         g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));

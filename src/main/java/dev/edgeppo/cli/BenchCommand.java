@@ -99,12 +99,16 @@ final class BenchCommand implements Runnable {
         long one = Math.max(1, time(b, p, adam, rb, hp));
         int iters = iterations > 0 ? iterations : (int) Math.min(200_000, Math.max(10, 2_000_000_000L / one));
         long[] ns = new long[iters];
+        long alloc0 = allocatedBytes();
         for (int i = 0; i < iters; i++) ns[i] = time(b, p, adam, rb, hp);
+        long alloc = allocatedBytes() - alloc0;
         Arrays.sort(ns);
         out.put("update_us", round(ns[iters / 2] / 1e3));
         out.put("p10_us", round(ns[iters / 10] / 1e3));
         out.put("p90_us", round(ns[iters * 9 / 10] / 1e3));
         out.put("iterations", iters);
+        // Heap garbage of one warm update (this thread's allocations): what training adds to the GC's work.
+        out.put("alloc_bytes_per_update", alloc0 < 0 ? null : alloc / iters);
         out.put("peak_rss_mib", peakRssMib());
       }
       if (json) {
@@ -124,6 +128,12 @@ final class BenchCommand implements Runnable {
       long s = System.nanoTime();
       b.update(p, adam, rb, hp);
       return System.nanoTime() - s;
+    }
+
+    /** Bytes this thread has allocated so far; -1 where the JVM does not count them. */
+    private static long allocatedBytes() {
+      return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported()
+          ? t.getCurrentThreadAllocatedBytes() : -1;
     }
 
     private static double round(double v) { return Math.round(v * 10) / 10.0; }

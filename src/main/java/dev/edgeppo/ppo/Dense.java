@@ -136,20 +136,24 @@ final class Dense {
   }
 
   /**
-   * dW for inputs narrower than a vector (the first layers, 5 inputs): accumulate dW^T [I, O] along
-   * contiguous rows of dy, then gather-add-scatter into W's [O, I] layout with a stride-I index map.
+   * dW for inputs narrower than a vector (the first layers, 5 inputs): accumulate dW^T [I, O] along contiguous
+   * rows of dy, then add each lane into W's [O, I] layout at stride I. The adds are scalar: a scatter
+   * (intoArray with an index map) has no instruction before AVX-512, and its fallback allocated a float[] per
+   * vector operation, about 5 MB of garbage per update at H 64 (half of all the agent allocated while serving
+   * /allocate at 5,000/s, README "Latency of /allocate"). Each element still gets g + acc in float, as before.
    */
   private static void weightGradNarrowInput(int n, int in, int out, float[] x, int xOff, float[] dy, float[] g, int gwOff) {
-    int[] map = strideMap(in);
     int ob = S.loopBound(out);
+    float[] lanes = new float[L];
     for (int k = 0; k < in; k++) {
       int o = 0;
       for (; o < ob; o += L) {
         FloatVector acc = FloatVector.zero(S);
         for (int i = 0; i < n; i++)
           acc = FloatVector.fromArray(S, dy, i * out + o).fma(FloatVector.broadcast(S, x[xOff + i * in + k]), acc);
+        acc.intoArray(lanes, 0);
         int base = gwOff + o * in + k;
-        FloatVector.fromArray(S, g, base, map, 0).add(acc).intoArray(g, base, map, 0);
+        for (int j = 0; j < L; j++) g[base + j * in] += lanes[j];
       }
       for (; o < out; o++) {
         float acc = 0f;
@@ -157,28 +161,6 @@ final class Dense {
         g[gwOff + o * in + k] += acc;
       }
     }
-  }
-
-  /**
-   * The maps for strides below 64, built once in the class initialiser: its completion happens-before any
-   * use of the class, so every thread sees them filled (a lazily filled slot published without a barrier
-   * could be seen with its contents still zero on a weakly ordered CPU such as the ARM of an edge board).
-   */
-  private static final int[][] STRIDE_MAPS = new int[64][];
-
-  static {
-    for (int s = 0; s < STRIDE_MAPS.length; s++) STRIDE_MAPS[s] = newStrideMap(s);
-  }
-
-  /** {0, s, 2s, ...} for one vector: lane j of a W^T row lands in W's row j. */
-  private static int[] strideMap(int stride) {
-    return stride < STRIDE_MAPS.length ? STRIDE_MAPS[stride] : newStrideMap(stride);
-  }
-
-  private static int[] newStrideMap(int stride) {
-    int[] m = new int[L];
-    for (int j = 0; j < L; j++) m[j] = j * stride;
-    return m;
   }
 
   /** dx[i, :] = Σ_o dy[i, o] W[o, :] */

@@ -68,7 +68,8 @@ import java.util.logging.Logger;
  *   <li>after a refusal the server half-closes and reads and discards what the client still sends, up to a bound
  *       (a lingering close), so that the refusal is read instead of destroyed by a reset.</li>
  * </ul>
- * Requests run on virtual threads, one at a time per connection in order; the event loops only parse and write.
+ * Requests run on virtual threads, one at a time per connection in order; the event loops parse and write, and
+ * answer themselves the requests the router says never block ({@link Router#answersAtOnce}: /allocate).
  */
 public final class AgentServer implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(AgentServer.class.getName());
@@ -366,7 +367,10 @@ public final class AgentServer implements AutoCloseable {
       }
     }
 
-    /** Hands the request to the router on a virtual thread; later requests on the connection wait their turn. */
+    /**
+     * Hands the request to the router on a virtual thread, or routes it right here when it never blocks; later
+     * requests on the connection wait their turn.
+     */
     private void dispatch(ChannelHandlerContext ctx, boolean tooLarge, boolean closeAfter) {
       HttpRequest r = request;
       boolean head = HttpMethod.HEAD.equals(r.method());
@@ -385,19 +389,28 @@ public final class AgentServer implements AutoCloseable {
         state = State.ROUTING;
       }
       inFlight.incrementAndGet();
+      if (router.answersAtOnce(req)) {
+        // Answered here, on the event loop: a hand-off to a virtual thread and back costs two thread wake-ups
+        // (a carrier's and this loop's selector) per request, each a chance to wait for a core on a loaded
+        // machine; that hand-off was /allocate's tail at 5,000/s (README "Latency of /allocate").
+        respond(ctx, routed(req), head, keepAlive, http10, t0);
+        return;
+      }
       executor.execute(() -> {
-        Router.Response resp;
-        try {
-          resp = router.route(req);
-        } catch (RuntimeException e) {
-          LOG.log(Level.SEVERE, "router failed", e);
-          resp = Router.error(500, "internal error", Router.endpoint(req.path()));
-        } finally {
-          inFlight.decrementAndGet();
-        }
-        Router.Response done = resp;
+        Router.Response done = routed(req);
         ctx.executor().execute(() -> respond(ctx, done, head, keepAlive, http10, t0));
       });
+    }
+
+    private Router.Response routed(Router.Request req) {
+      try {
+        return router.route(req);
+      } catch (RuntimeException e) {
+        LOG.log(Level.SEVERE, "router failed", e);
+        return Router.error(500, "internal error", Router.endpoint(req.path()));
+      } finally {
+        inFlight.decrementAndGet();
+      }
     }
 
     private void respond(ChannelHandlerContext ctx, Router.Response r, boolean head, boolean keepAlive, boolean http10, long t0) {

@@ -89,6 +89,10 @@ public final class SampledTelemetry implements Telemetry {
   @Override
   public String describe() { return source.describe(); }
 
+  /** A volatile read and a clock read: the sampler thread alone calls the source. */
+  @Override
+  public boolean readsWithoutWaiting() { return true; }
+
   /** The latest reading, without waiting; refused when none succeeded or it is older than the limit. */
   @Override
   public List<GpuSnapshot> read() {

@@ -13,6 +13,12 @@ public interface Telemetry extends AutoCloseable {
   /** One snapshot per GPU, in index order. Throws {@link TelemetryException} when the source fails. */
   List<GpuSnapshot> read();
 
+  /**
+   * True when {@link #read()} never waits (no driver call, no lock held across one): the HTTP server may then
+   * answer /allocate on its event loop instead of handing it to a thread that may block.
+   */
+  default boolean readsWithoutWaiting() { return false; }
+
   /** Driver version or a description of the source, for logs and /v1/policy. */
   default String describe() { return name(); }
 

@@ -10,6 +10,10 @@ import java.util.Map;
 public final class FixedTelemetry implements Telemetry {
   public volatile List<GpuSnapshot> gpus;
   public volatile boolean failing;
+  /** What {@link #readsWithoutWaiting} says (the sampler's answer is true). */
+  public volatile boolean neverWaits;
+  /** The thread of the last {@link #read}: where a request was routed. */
+  public volatile Thread lastReader;
 
   public FixedTelemetry(GpuSnapshot... gpus) { this.gpus = List.of(gpus); }
 
@@ -22,8 +26,11 @@ public final class FixedTelemetry implements Telemetry {
 
   @Override public String name() { return "fixed"; }
 
+  @Override public boolean readsWithoutWaiting() { return neverWaits; }
+
   @Override
   public List<GpuSnapshot> read() {
+    lastReader = Thread.currentThread();
     if (failing) throw new TelemetryException("test telemetry is failing");
     return gpus;
   }

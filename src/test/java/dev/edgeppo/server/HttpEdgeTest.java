@@ -30,6 +30,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The HTTP edge as a hostile or careless client meets it, over real loopback sockets written byte by byte:
@@ -41,8 +43,10 @@ class HttpEdgeTest {
   private AgentCore core;
   private AgentServer server;
 
-  private AgentServer start(Duration readTimeout) throws IOException {
-    core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), FixedTelemetry.seedNode(),
+  private AgentServer start(Duration readTimeout) throws IOException { return start(readTimeout, FixedTelemetry.seedNode()); }
+
+  private AgentServer start(Duration readTimeout, FixedTelemetry telemetry) throws IOException {
+    core = new AgentCore(PpoLearner.fresh(Hyperparameters.defaults(), new CpuBackend(), 1), telemetry,
         AgentOptions.defaults().with(b -> b.seed(3).maxMemoryMb(32768L)));
     server = AgentServer.start(new InetSocketAddress("127.0.0.1", 0), new Router(core, new AgentMetrics(core), null, "t"),
         readTimeout);
@@ -300,9 +304,12 @@ class HttpEdgeTest {
    * Requests sent back to back on one connection (pipelining) are answered in order, each whole. 120 of them:
    * Netty's codec closes a connection with more than 128 requests unanswered.
    */
-  @Test
-  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
-    start(Duration.ofSeconds(10));
+  @ParameterizedTest(name = "allocate on the event loop: {0}")
+  @ValueSource(booleans = {false, true})
+  void pipelinedRequestsAreAnsweredInOrder(boolean allocateOnEventLoop) throws Exception {
+    FixedTelemetry t = FixedTelemetry.seedNode();
+    t.neverWaits = allocateOnEventLoop;
+    start(Duration.ofSeconds(10), t);
     String alloc = "{\"cores\":50,\"memory\":1000}";
     StringBuilder all = new StringBuilder();
     for (int i = 0; i < 40; i++) {
@@ -321,6 +328,29 @@ class HttpEdgeTest {
       }
     }
     assertEquals(40, core.pending());
+  }
+
+  /**
+   * /allocate is answered on the event loop itself when telemetry never waits (the sampler in serve), and on a
+   * virtual thread when a read may block (a driver call): the router's decision, seen from the thread that read.
+   */
+  @Test
+  void allocateRunsOnTheEventLoopOnlyWhenTelemetryNeverWaits() throws Exception {
+    FixedTelemetry t = FixedTelemetry.seedNode();
+    t.neverWaits = true;
+    start(Duration.ofSeconds(10), t);
+    String alloc = "{\"cores\":50,\"memory\":1000}";
+    try (Socket s = connect(null)) {
+      send(s, request("POST", "/allocate", "Content-Length: " + alloc.length()) + alloc);
+      assertEquals(200, read(s.getInputStream(), false).status());
+      Thread reader = t.lastReader;
+      assertTrue(!reader.isVirtual() && reader.getName().startsWith("edgeppo-http"), reader.toString());
+      t.neverWaits = false;
+      send(s, request("POST", "/allocate", "Content-Length: " + alloc.length()) + alloc);
+      assertEquals(200, read(s.getInputStream(), false).status());
+      assertTrue(t.lastReader.isVirtual(), t.lastReader.toString());
+    }
+    assertEquals(2, core.pending());
   }
 
   // Operator-facing: HEAD is answered like GET without a body, and logs no warning.
