@@ -29,6 +29,9 @@ public final class Policy {
     critic.transpose(p);
   }
 
+  /** How the forward pass runs in this JVM: "vector (...)" with the incubator module, "scalar" without (Dense). */
+  public static String forwardPath() { return Dense.path(); }
+
   public long version() { return version; }
   public ParamLayout layout() { return layout; }
   public PolicyParams params() { return new PolicyParams(layout, p.clone()); }
