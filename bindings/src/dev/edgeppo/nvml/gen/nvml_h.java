@@ -1706,6 +1706,68 @@ public class nvml_h extends nvml_h$shared {
         }
     }
 
+    private static class nvmlDeviceGetMPSComputeRunningProcesses_v3 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            nvml_h.C_INT,
+            nvml_h.C_POINTER,
+            nvml_h.C_POINTER,
+            nvml_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("nvmlDeviceGetMPSComputeRunningProcesses_v3");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)
+     * }
+     */
+    public static FunctionDescriptor nvmlDeviceGetMPSComputeRunningProcesses_v3$descriptor() {
+        return nvmlDeviceGetMPSComputeRunningProcesses_v3.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)
+     * }
+     */
+    public static MethodHandle nvmlDeviceGetMPSComputeRunningProcesses_v3$handle() {
+        return nvmlDeviceGetMPSComputeRunningProcesses_v3.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)
+     * }
+     */
+    public static MemorySegment nvmlDeviceGetMPSComputeRunningProcesses_v3$address() {
+        return nvmlDeviceGetMPSComputeRunningProcesses_v3.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * nvmlReturn_t nvmlDeviceGetMPSComputeRunningProcesses_v3(nvmlDevice_t device, unsigned int *infoCount, nvmlProcessInfo_t *infos)
+     * }
+     */
+    public static int nvmlDeviceGetMPSComputeRunningProcesses_v3(MemorySegment device, MemorySegment infoCount, MemorySegment infos) {
+        var mh$ = nvmlDeviceGetMPSComputeRunningProcesses_v3.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("nvmlDeviceGetMPSComputeRunningProcesses_v3", device, infoCount, infos);
+            }
+            return (int)mh$.invokeExact(device, infoCount, infos);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class nvmlDeviceGetProcessUtilization {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             nvml_h.C_INT,

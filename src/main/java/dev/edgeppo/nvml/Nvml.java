@@ -29,7 +29,8 @@ public final class Nvml implements AutoCloseable {
   private static final List<String> OPTIONAL = List.of("nvmlSystemGetDriverVersion", "nvmlSystemGetNVMLVersion",
       "nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetPciInfo_v3", "nvmlDeviceGetUtilizationRates",
       "nvmlDeviceGetMemoryInfo_v2", "nvmlDeviceGetMemoryInfo", "nvmlDeviceGetComputeRunningProcesses_v3",
-      "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses", ProcessQuery.MPS_SYMBOL,
+      "nvmlDeviceGetComputeRunningProcesses_v2", "nvmlDeviceGetComputeRunningProcesses",
+      "nvmlDeviceGetMPSComputeRunningProcesses_v3",
       "nvmlDeviceGetProcessUtilization", "nvmlDeviceGetTemperature", "nvmlDeviceGetPowerUsage",
       "nvmlDeviceGetEnforcedPowerLimit", "nvmlDeviceGetClockInfo", "nvmlDeviceGetTotalEccErrors",
       "nvmlDeviceGetCurrentClocksThrottleReasons", "nvmlDeviceGetMigMode");

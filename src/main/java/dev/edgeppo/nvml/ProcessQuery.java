@@ -6,17 +6,15 @@ import dev.edgeppo.nvml.gen.nvmlProcessInfo_st;
 import dev.edgeppo.nvml.gen.nvmlProcessInfo_v1_st;
 import dev.edgeppo.nvml.gen.nvmlProcessInfo_v2_st;
 import java.lang.foreign.Arena;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.lang.invoke.MethodHandle;
 import java.util.List;
 import java.util.function.Function;
 
 /**
  * Running compute processes through the newest symbol the loaded library has (_v3, _v2, then the
- * unversioned one), each with its own struct layout: v1 lacks the GPU/compute instance ids.
+ * unversioned one), each with its own struct layout: v1 lacks the GPU/compute instance ids; and the clients
+ * of an MPS server (_v3 only).
  */
 record ProcessQuery(String symbol, MemoryLayout layout, DeviceCall call, Function<MemorySegment, Integer> pid,
                     Function<MemorySegment, Long> usedBytes) {
@@ -47,29 +45,16 @@ record ProcessQuery(String symbol, MemoryLayout layout, DeviceCall call, Functio
     return null;
   }
 
-  /** The MPS server's clients on a device, which the compute list shows only as the server itself. */
-  static final String MPS_SYMBOL = "nvmlDeviceGetMPSComputeRunningProcesses_v3";
-
   /**
-   * The clients of an MPS server, or null when the library has no such symbol (before R470, or the stand-in's
-   * old variant). jextract was not available when this was added, so the symbol is bound here by hand rather
-   * than through the generated nvml_h: nvml.h declares it with exactly the signature of
-   * nvmlDeviceGetComputeRunningProcesses_v3 (device, unsigned int *infoCount, nvmlProcessInfo_t *infos), so
-   * the generated descriptor and struct layout of that function are reused. Regenerating the bindings with
-   * {@code --include-function nvmlDeviceGetMPSComputeRunningProcesses_v3} in nvml.symbols makes this the
-   * same one-line lambda as the others.
+   * The clients of an MPS server on a device, which the compute list shows only as the server itself; null
+   * when the library has no such symbol (before R470, or the stand-in's old variant). Only _v3 is used: it
+   * shares nvmlProcessInfo_t with nvmlDeviceGetComputeRunningProcesses_v3.
    */
   static ProcessQuery mps() {
-    if (!Nvml.exports(MPS_SYMBOL)) return null;
-    MethodHandle h = Linker.nativeLinker().downcallHandle(SymbolLookup.loaderLookup().findOrThrow(MPS_SYMBOL),
-        nvmlDeviceGetComputeRunningProcesses_v3$descriptor());
-    return new ProcessQuery(MPS_SYMBOL, nvmlProcessInfo_st.layout(), (dev, count, buf) -> {
-      try {
-        return (int) h.invokeExact(dev, count, buf);
-      } catch (Throwable t) {
-        throw new IllegalStateException(MPS_SYMBOL + " could not be called", t);
-      }
-    }, nvmlProcessInfo_st::pid, nvmlProcessInfo_st::usedGpuMemory);
+    if (!Nvml.exports("nvmlDeviceGetMPSComputeRunningProcesses_v3")) return null;
+    return new ProcessQuery("nvmlDeviceGetMPSComputeRunningProcesses_v3", nvmlProcessInfo_st.layout(),
+        (dev, count, buf) -> nvmlDeviceGetMPSComputeRunningProcesses_v3(dev, count, buf),
+        nvmlProcessInfo_st::pid, nvmlProcessInfo_st::usedGpuMemory);
   }
 
   List<GpuReading.ProcessInfo> fetch(Arena arena, MemorySegment device) {
