@@ -74,7 +74,7 @@ public final class AgentCore implements AutoCloseable {
     String podUid = req.podUid() == null ? null : dev.edgeppo.observe.PodCgroup.normalize(req.podUid());
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
         g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));
-    if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb());
+    if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb(), req.cores());
     return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
   }
 
@@ -87,14 +87,14 @@ public final class AgentCore implements AutoCloseable {
   public FeedbackResult feedback(Feedback fb) { return feedback(fb, AllocationTable.Source.HTTP, null); }
 
   /** Hands an allocation that names its pod to the observer, or records why nobody observes it. */
-  private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb) {
+  private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb, int requestedCores) {
     PodObserver o = observer;
     if (o == null) {
       allocations.observation(id, new AllocationTable.Observation(0, null, null,
           List.of("not observed: this agent runs no pod observer")));
       return;
     }
-    PodObserver.Start s = o.observe(new PodObserver.Target(id, podUid, gpuIndex, cores, memoryMb));
+    PodObserver.Start s = o.observe(new PodObserver.Target(id, podUid, gpuIndex, cores, memoryMb, requestedCores));
     allocations.observation(id, new AllocationTable.Observation(0, null, null, List.of(s.why())));
   }
 

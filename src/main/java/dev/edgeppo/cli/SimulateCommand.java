@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.edgeppo.json.Json;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.sim.Plot;
+import dev.edgeppo.sim.PolicyStats;
 import dev.edgeppo.sim.Suite;
 import dev.edgeppo.sim.TraceReplay;
 import dev.edgeppo.sim.UsageModel;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -119,6 +121,13 @@ final class SimulateCommand implements Callable<Integer> {
     out.println("grant, oracle: at " + judged + "; ppo@0: untrained, shifted onto those arrivals; ppo@N: infer-mode margin over grant_requested;");
     out.println("cap@N: share of the oracle's headroom captured (- where it is under " + Suite.HEADROOM + "); train: train-mode margin over the first "
         + Math.min(judged, c.checkpoints().getLast()) + " feedbacks");
+    for (String p : List.of("grant_requested", "ppo")) {
+      ToDoubleFunction<ToDoubleFunction<PolicyStats>> mean =
+          g -> r.cells().stream().mapToDouble(x -> g.applyAsDouble(x.eval().get(judged).get(p).stats())).average().orElse(Double.NaN);
+      out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,
+          pct(mean.applyAsDouble(PolicyStats::observedQosRate)), pct(mean.applyAsDouble(PolicyStats::qosRate)),
+          pct(mean.applyAsDouble(PolicyStats::qosAgreement)));
+    }
     List<String> f = Suite.failures(r);
     if (f.isEmpty()) out.println("SPEC §6 criteria: met in every cell");
     else {

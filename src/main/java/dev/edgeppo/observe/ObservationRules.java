@@ -45,13 +45,27 @@ public final class ObservationRules {
   }
 
   /**
-   * Throttled: the pod was held at its grant, its summed SM at or above {@code granted - 1} in most readings
-   * (more than half). A pod that wanted less than its grant never sits at the cap, so sitting there most of
-   * the time means the grant, not the pod, set its pace.
+   * Share of readings at the cap beyond which a pod counts as throttled. SPEC §5 says "most" (a half); the
+   * simulator, learning through this very rule, shows why that is too lenient: a bursty pod capped during its
+   * bursts sits at the cap in fewer than half of its readings, so under "most" the agent learns to cut bursty
+   * pods to their quiet level and its train-mode reward falls 0.71 below granting the ask (SPEC §6 allows
+   * 0.10). At a quarter every scenario but one holds SPEC §6 (README, "Learning through the observer").
    */
-  public static boolean throttled(List<PodSample> samples, int grantedCores) {
+  public static final double THROTTLED_SHARE = 0.25;
+
+  /**
+   * Throttled: the grant held the pod below its ask. Its summed SM sat at or above {@code granted - 1} in more
+   * than {@link #THROTTLED_SHARE} of its readings, and the grant was below what it asked for. A pod that wanted
+   * less than its grant never sits at the cap, so sitting there that often means the grant, not the pod, set
+   * its pace. A pod granted its whole ask that sits at its cap is at the limit its owner set, which no grant
+   * could lift: counting it as throttled would tell the learner that granting the ask fails such a pod as much
+   * as cutting it does (in the simulator it then cut pods that use their whole ask, and after the {@code shift}
+   * scenario fell 0.3 below granting every ask).
+   */
+  public static boolean throttled(List<PodSample> samples, int grantedCores, int requestedCores) {
+    if (grantedCores >= requestedCores) return false;
     int n = sinceFirstProcess(samples).size();
-    return n > 0 && 2 * throttledSamples(samples, grantedCores) > n;
+    return n > 0 && throttledSamples(samples, grantedCores) > THROTTLED_SHARE * n;
   }
 
   /** The most GPU memory (MiB) the pod held at one reading. */
@@ -96,12 +110,13 @@ public final class ObservationRules {
    * All the rules at once, each with its reason. Throws IllegalArgumentException when the pod never had a
    * process: such an allocation gets no feedback (SPEC §5), so there is nothing to judge.
    */
-  public static Verdict judge(List<PodSample> samples, int grantedCores, long grantedMemoryMb, Ending ending) {
+  public static Verdict judge(List<PodSample> samples, int grantedCores, int requestedCores, long grantedMemoryMb,
+                              Ending ending) {
     List<PodSample> s = sinceFirstProcess(samples);
     if (s.isEmpty()) throw new IllegalArgumentException("the pod never had a GPU process: nothing to judge");
     double usage = actualUsage(s);
     int throttledN = throttledSamples(s, grantedCores);
-    boolean throttled = throttled(s, grantedCores);
+    boolean throttled = throttled(s, grantedCores, requestedCores);
     long peak = peakMemoryMib(s);
     boolean oom = memoryAtLimit(s, grantedMemoryMb);
     boolean vanished = vanishedEarly(ending);
@@ -109,8 +124,12 @@ public final class ObservationRules {
     boolean done = done(ending);
     List<String> why = new ArrayList<>();
     why.add(fmt("actual_usage %.1f: mean summed SM %% over %d readings since the first process appeared", usage, s.size()));
-    why.add(fmt("%s: summed SM >= %d (granted %d - 1) in %d of %d readings", throttled ? "throttled" : "not throttled",
-        grantedCores - 1, grantedCores, throttledN, s.size()));
+    why.add(grantedCores >= requestedCores
+        ? fmt("not throttled: granted the whole ask (%d); summed SM >= %d in %d of %d readings is the pod's own limit",
+            requestedCores, grantedCores - 1, throttledN, s.size())
+        : fmt("%s: summed SM >= %d (granted %d - 1, asked %d) in %d of %d readings (throttled above %.0f%%)",
+            throttled ? "throttled" : "not throttled", grantedCores - 1, grantedCores, requestedCores, throttledN, s.size(),
+            100 * THROTTLED_SHARE));
     why.add(fmt("%s: peak %d MiB %s granted %d MB", oom ? "memory at the limit" : "memory below the limit", peak,
         oom ? ">=" : "<", grantedMemoryMb));
     why.add(switch (ending) {

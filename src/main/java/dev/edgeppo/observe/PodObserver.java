@@ -57,7 +57,8 @@ public final class PodObserver implements AutoCloseable {
   }
 
   /** An allocation the observer was asked to watch. */
-  public record Target(String allocationId, String podUid, int gpuIndex, int grantedCores, long grantedMemoryMb) {
+  public record Target(String allocationId, String podUid, int gpuIndex, int grantedCores, long grantedMemoryMb,
+                       int requestedCores) {
     public Target {
       Objects.requireNonNull(allocationId);
       podUid = PodCgroup.normalize(Objects.requireNonNull(podUid));
@@ -297,7 +298,8 @@ public final class PodObserver implements AutoCloseable {
 
   private void finish(Observation o, Ending ending) {
     open.remove(o.target.allocationId());
-    Verdict v = ObservationRules.judge(o.samples, o.target.grantedCores(), o.target.grantedMemoryMb(), ending);
+    Verdict v = ObservationRules.judge(o.samples, o.target.grantedCores(), o.target.requestedCores(),
+        o.target.grantedMemoryMb(), ending);
     Sink.Outcome out;
     try {
       out = sink.report(o.target.allocationId(), v);

@@ -37,6 +37,24 @@ final class ObservedPods {
     this.others = others;
   }
 
+  /** The observer of {@code node}, whose co-tenants show as one process each of a pod of their own. */
+  static ObservedPods of(SimNode node, CoTenants coTenants) {
+    return new ObservedPods(node, t -> {
+      int n = coTenants.count(t);
+      if (n == 0) return List.of();
+      double share = node.contention(t);
+      List<FedNode.Proc> procs = new ArrayList<>(n);
+      for (int i = 0; i < n; i++)
+        procs.add(new FedNode.Proc(CO_TENANT_PID + i, coTenantUid(i), coTenants.memoryMb(i, t), coTenants.demand(i, t) * share));
+      return procs;
+    });
+  }
+
+  /** PIDs of co-tenants' processes: far above the pods' (index + 1). */
+  static final int CO_TENANT_PID = 1 << 30;
+
+  static String coTenantUid(int i) { return "ffffffff-0000-4000-8000-%012x".formatted(i); }
+
   /** The simulated pod's UID; its GPU process has PID {@code index + 1}. */
   static String uid(int podIndex) { return "%08x-0000-4000-8000-000000000000".formatted(podIndex); }
 
@@ -46,10 +64,11 @@ final class ObservedPods {
     Verdict verdict;
     String skipped;
 
-    Watch(int podIndex, int grantCores, long grantMemoryMb, long windowS) {
+    Watch(int podIndex, int grantCores, long grantMemoryMb, int requestCores, long windowS) {
       observer = PodObserver.of(fed, fed, this, Duration.ofSeconds(SimulationRunner.SAMPLE_INTERVAL_S),
           Duration.ofSeconds(Math.max(SimulationRunner.SAMPLE_INTERVAL_S, windowS)), clock);
-      observer.observe(new PodObserver.Target(Integer.toString(podIndex), uid(podIndex), 0, grantCores, grantMemoryMb));
+      observer.observe(new PodObserver.Target(Integer.toString(podIndex), uid(podIndex), 0, grantCores, grantMemoryMb,
+          requestCores));
     }
 
     @Override public State state(String id) { return verdict == null && skipped == null ? State.PENDING : State.GONE; }
@@ -62,8 +81,8 @@ final class ObservedPods {
    * Starts watching a pod that started now; its observer closes its window {@code windowS} seconds after its
    * first reading.
    */
-  Watch watch(int podIndex, int grantCores, long grantMemoryMb, long windowS) {
-    return new Watch(podIndex, grantCores, grantMemoryMb, windowS);
+  Watch watch(int podIndex, int grantCores, long grantMemoryMb, int requestCores, long windowS) {
+    return new Watch(podIndex, grantCores, grantMemoryMb, requestCores, windowS);
   }
 
   /**
@@ -87,6 +106,20 @@ final class ObservedPods {
     w.observer.tick();
     if (w.skipped != null) throw new IllegalStateException("simulated pod not observed: " + w.skipped);
     return w.verdict;
+  }
+
+  /**
+   * A pod that crashed for memory as it started (its grant below its working set, or the GPU full): its
+   * process shows once, holding {@code memoryMib}, and is gone at the next reading while the pod (whose
+   * container the kubelet restarts) still runs. Returns the observer's verdict.
+   */
+  Verdict crashedOnStart(Watch w, long t, int podIndex, long memoryMib) {
+    if (tick(w, t, new FedNode.Proc(podIndex + 1, uid(podIndex), memoryMib, 0)) != null)
+      throw new IllegalStateException("a window closed on its first reading");
+    Verdict v = tick(w, t, null);
+    ended(podIndex);
+    if (v == null) throw new IllegalStateException("pod " + podIndex + ": its vanished process was not judged");
+    return v;
   }
 
   /** The pod has ended (its process and its sandbox are gone). */

@@ -1,13 +1,15 @@
 package dev.edgeppo.sim;
 
 /**
- * The one place the simulator turns what it measured of a pod into SPEC §4's feedback fields. A pod is
- * sampled every {@link SimulationRunner#SAMPLE_INTERVAL_S} s over its window; at the window's end:
+ * How a simulated pod really did, in SPEC §4's feedback fields: the simulator's ground truth, which scores
+ * every policy. (What the agent learns from is not this but what the node's pod observer makes of the
+ * same pod's per-process readings, SPEC §5: see {@link ObservedPods}. No node can see whether a pod got
+ * the cores it wanted, only whether it sat at its cap, so the two can disagree and the suite reports both.)
+ * A pod is sampled every {@link SimulationRunner#SAMPLE_INTERVAL_S} s over its window; at the window's end:
  * {@code actual_usage} = mean measured use, {@code qos_met} = it received at least
  * {@link SimNode#COVERED_SHARE_OF_DEMAND} of its demand in at least {@link #QOS_COVERED_SHARE} of the
  * samples, {@code pods} = pods on the GPU then (itself and co-tenants included), {@code done} = it has
- * ended. A pod OOM-killed on start reports 0 % use and QoS missed. (The node's pod observer, SPEC §5,
- * computes the same fields from per-process samples; a simulator driven through it replaces this class.)
+ * ended. A pod OOM-killed on start reports 0 % use and QoS missed.
  */
 public record PodFeedback(double actualUsage, boolean qosMet, int pods, boolean done, boolean oom) {
   public static final double QOS_COVERED_SHARE = 0.9;

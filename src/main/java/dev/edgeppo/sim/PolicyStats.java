@@ -4,12 +4,15 @@ import java.util.List;
 
 /**
  * What one stretch of a run adds up to. {@code utilizationEfficiency} is total use over total grant (cores
- * %), the node-level figure an operator watches, not a mean of per-pod ratios.
+ * %), the node-level figure an operator watches, not a mean of per-pod ratios. {@code qosRate} is the share
+ * of pods that got what they wanted (the ground truth); {@code observedQosRate} the share the node's
+ * observer judged served, and {@code qosAgreement} how often the two said the same.
  */
-public record PolicyStats(int feedbacks, double meanReward, double qosRate, double utilizationEfficiency, double oomRate) {
+public record PolicyStats(int feedbacks, double meanReward, double qosRate, double utilizationEfficiency, double oomRate,
+                          double observedQosRate, double qosAgreement) {
 
   public static PolicyStats of(List<SimulationRunner.Outcome> outcomes, boolean evaluation) {
-    int n = 0, qos = 0, oom = 0;
+    int n = 0, qos = 0, oom = 0, seen = 0, agree = 0;
     double reward = 0, used = 0, granted = 0;
     for (SimulationRunner.Outcome o : outcomes) {
       if (o.evaluation() != evaluation) continue;
@@ -17,10 +20,13 @@ public record PolicyStats(int feedbacks, double meanReward, double qosRate, doub
       reward += o.reward();
       if (o.qosMet()) qos++;
       if (o.oom()) oom++;
+      if (o.observedQosMet()) seen++;
+      if (o.observedQosMet() == o.qosMet()) agree++;
       used += o.actualUsage();
       granted += o.grantCores();
     }
-    if (n == 0) return new PolicyStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
-    return new PolicyStats(n, reward / n, qos / (double) n, granted == 0 ? 0 : used / granted, oom / (double) n);
+    if (n == 0) return new PolicyStats(0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    return new PolicyStats(n, reward / n, qos / (double) n, granted == 0 ? 0 : used / granted, oom / (double) n,
+        seen / (double) n, agree / (double) n);
   }
 }

@@ -1,5 +1,7 @@
 package dev.edgeppo.sim;
 
+import dev.edgeppo.agent.Reward;
+import dev.edgeppo.observe.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -11,9 +13,15 @@ import java.util.function.IntConsumer;
  *
  * <p>A pod is allocated when it arrives (the policy reads the node then), starts with its grant, and is
  * measured every {@value #SAMPLE_INTERVAL_S} s for its measurement window (the first {@value #WINDOW_S} s,
- * or its whole life if shorter). At the window's end comes its one feedback, computed by
- * {@link PodFeedback}. A pod OOM-killed on start reports {@value #SAMPLE_INTERVAL_S} s later. Pods past
- * their window keep running (and loading the node) until the end of their life.
+ * or its whole life if shorter). Pods past their window keep running (and loading the node) until the end
+ * of their life.
+ *
+ * <p>Each pod is seen twice. The node's pod observer (SPEC §5, the very {@link dev.edgeppo.observe.PodObserver}
+ * a node runs, through {@link ObservedPods}) reads its per-process SM % and memory at each sample and gives
+ * the feedback the policy is told and learns from, when its window closes or the pod ends. The simulator's
+ * ground truth ({@link PodFeedback}: did it receive the cores it wanted) gives the reward each outcome is
+ * scored by. A pod OOM-killed on start shows its process once and loses it at the next reading,
+ * {@value #SAMPLE_INTERVAL_S} s after it arrived.
  */
 public final class SimulationRunner {
   public static final long SAMPLE_INTERVAL_S = 2;
@@ -22,9 +30,15 @@ public final class SimulationRunner {
 
   private SimulationRunner() {}
 
-  /** How one allocation went. {@code order}: position among all feedbacks of the run. */
+  /**
+   * How one allocation went. {@code order}: position among all feedbacks of the run. {@code actualUsage},
+   * {@code qosMet}, {@code pods} and {@code reward} are the ground truth (SPEC §1's reward of what the pod
+   * experienced: what the run is scored by); {@code observedQosMet} and {@code learnedReward} are what the
+   * node's observer judged and the policy computed from it.
+   */
   public record Outcome(int order, int podIndex, boolean evaluation, WorkloadClass workload, int grantCores,
-                        double actualUsage, boolean qosMet, boolean oom, int pods, double reward) {}
+                        double actualUsage, boolean qosMet, boolean oom, int pods, double reward,
+                        boolean observedQosMet, double learnedReward) {}
 
   private static final int SAMPLE = 0, DEPART = 1, OOM_REPORT = 2;
 
@@ -35,6 +49,7 @@ public final class SimulationRunner {
     final SimNode.Running running;
     final long windowEnd;
     final PodFeedback.Window window = new PodFeedback.Window();
+    ObservedPods.Watch watch;
 
     Live(SimPod pod, AllocationPolicy.Grant grant, boolean evaluation, SimNode.Running running) {
       this.pod = pod;
@@ -71,6 +86,7 @@ public final class SimulationRunner {
   public static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants,
                                   Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress) {
     SimNode node = new SimNode(coTenants);
+    ObservedPods observer = ObservedPods.of(node, coTenants);
     List<Outcome> out = new ArrayList<>(pods.size());
     PriorityQueue<Event> events = new PriorityQueue<>();
     long seq = 0;
@@ -86,19 +102,37 @@ public final class SimulationRunner {
             case SAMPLE -> {
               Live l = e.live();
               l.window.add(node.sample(l.running, e.time()));
+              Verdict seen = observer.tick(l.watch, e.time(), null);
               if (e.time() < l.windowEnd) {
+                if (seen != null) throw new IllegalStateException("pod " + l.pod.name() + " judged before its window's end");
                 events.add(new Event(e.time() + SAMPLE_INTERVAL_S, seq++, SAMPLE, l));
               } else {
                 boolean ended = l.end() <= l.windowEnd;
-                report(out, policy, l, PodFeedback.of(l.window, node.podsOnGpu(), ended));
-                if (ended) node.stop(l.running);
-                else events.add(new Event(l.end(), seq++, DEPART, l));
+                PodFeedback truth = PodFeedback.of(l.window, node.podsOnGpu(), ended);
+                if (ended) {
+                  node.stop(l.running);
+                  observer.ended(l.pod.index());
+                  seen = observer.tick(l.watch, e.time(), null);
+                } else {
+                  events.add(new Event(l.end(), seq++, DEPART, l));
+                }
+                if (seen == null) throw new IllegalStateException("pod " + l.pod.name() + " not judged at its window's end");
+                report(out, policy, l, truth, seen);
                 progress.accept(out.size());
               }
             }
-            case DEPART -> node.stop(e.live().running);
+            case DEPART -> {
+              node.stop(e.live().running);
+              observer.ended(e.live().pod.index());
+            }
             case OOM_REPORT -> {
-              report(out, policy, e.live(), PodFeedback.oomKilled(node.podsOnGpu()));
+              Live l = e.live();
+              PodFeedback truth = PodFeedback.oomKilled(node.podsOnGpu());
+              // It held what it could get before it failed: its grant, or what the others left of the GPU.
+              long held = Math.min(l.grant.memoryMb(), Math.max(0, SimNode.TOTAL_MIB - node.memoryInUseMb() - coTenants.memoryMb(e.time())));
+              Verdict seen = observer.crashedOnStart(observer.watch(l.pod.index(), l.grant.cores(), l.grant.memoryMb(), l.pod.requestCores(), WINDOW_S),
+                  e.time(), l.pod.index(), held);
+              report(out, policy, l, truth, seen);
               progress.accept(out.size());
             }
             default -> throw new AssertionError(e.kind());
@@ -112,16 +146,25 @@ public final class SimulationRunner {
         AllocationPolicy.Grant g = policy.allocate(pod, node, evaluation);
         SimNode.Running r = node.start(pod, g.cores(), g.memoryMb());
         Live l = new Live(pod, g, evaluation, r);
+        if (r != null) {
+          // The observer's window runs from the first reading to the last sample; a pod that ends then is
+          // judged as ended (with done), so its window must not close at that same reading.
+          long first = pod.arrivalS() + SAMPLE_INTERVAL_S;
+          l.watch = observer.watch(pod.index(), g.cores(), g.memoryMb(), pod.requestCores(),
+              l.windowEnd - first + (l.end() <= l.windowEnd ? SAMPLE_INTERVAL_S : 0));
+        }
         events.add(new Event(pod.arrivalS() + SAMPLE_INTERVAL_S, seq++, r == null ? OOM_REPORT : SAMPLE, l));
       }
     }
     return out;
   }
 
-  private static void report(List<Outcome> out, AllocationPolicy policy, Live l, PodFeedback f) {
-    double reward = policy.feedback(l.grant, f.actualUsage(), f.qosMet(), f.pods(), f.done());
-    out.add(new Outcome(out.size(), l.pod.index(), l.evaluation, l.pod.workload(), l.grant.cores(), f.actualUsage(), f.qosMet(),
-        f.oom(), f.pods(), reward));
+  /** The policy is told what the observer saw; the outcome is scored by what the pod experienced. */
+  private static void report(List<Outcome> out, AllocationPolicy policy, Live l, PodFeedback truth, Verdict seen) {
+    double learned = policy.feedback(l.grant, seen.actualUsage(), seen.qosMet(), seen.pods(), seen.done());
+    double scored = Reward.of(l.grant.cores(), truth.actualUsage(), truth.qosMet(), truth.pods());
+    out.add(new Outcome(out.size(), l.pod.index(), l.evaluation, l.pod.workload(), l.grant.cores(), truth.actualUsage(),
+        truth.qosMet(), truth.oom(), truth.pods(), scored, seen.qosMet(), learned));
   }
 
   private static long ceilTo(long v, long step) {

@@ -319,6 +319,7 @@ public final class Suite {
         ObjectNode x = ev.putObject(Integer.toString(cp));
         m.forEach((p, s) -> {
           ObjectNode y = x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())
+              .put("observed_qos_rate", s.stats().observedQosRate()).put("qos_agreement", s.stats().qosAgreement())
               .put("utilization_efficiency", s.stats().utilizationEfficiency()).put("oom_rate", s.stats().oomRate())
               .put("grant_share", s.grantShare());
           if (s.meanActions() != null)
@@ -331,7 +332,7 @@ public final class Suite {
       cr.train().forEach((cp, m) -> {
         ObjectNode x = tr.putObject(Integer.toString(cp));
         m.forEach((p, s) -> x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())
-            .put("grant_share", s.grantShare()));
+            .put("observed_qos_rate", s.stats().observedQosRate()).put("grant_share", s.grantShare()));
       });
       ObjectNode le = o.putObject("learner");
       cr.learner().forEach((cp, l) -> {

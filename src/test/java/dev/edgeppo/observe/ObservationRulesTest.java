@@ -37,23 +37,36 @@ class ObservationRulesTest {
   }
 
   @Test
-  void throttledWhenAtTheGrantMinusOneInMostReadings() {
-    // Grant 60: threshold 59. 3 of 5 at or above -> throttled; 2 of 4 is not "most".
-    List<PodSample> three = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(61, 1, 1, 1), s(58, 1, 1, 1), s(10, 1, 1, 1));
+  void throttledWhenAtTheGrantMinusOneInMoreThanAQuarterOfReadings() {
+    // Grant 60: threshold 59. 2 of 5 at or above -> throttled (a burst capped 40 % of the time).
+    List<PodSample> two = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(20, 1, 1, 1), s(58, 1, 1, 1), s(10, 1, 1, 1));
     assertEquals(59.0, ObservationRules.throttleThreshold(60));
-    assertEquals(3, ObservationRules.throttledSamples(three, 60));
-    assertTrue(ObservationRules.throttled(three, 60));
-    List<PodSample> half = List.of(s(59, 1, 1, 1), s(60, 1, 1, 1), s(58.9, 1, 1, 1), s(10, 1, 1, 1));
-    assertEquals(2, ObservationRules.throttledSamples(half, 60));
-    assertFalse(ObservationRules.throttled(half, 60));
+    assertEquals(2, ObservationRules.throttledSamples(two, 60));
+    assertTrue(ObservationRules.throttled(two, 60, 80));
+    // 1 of 4 is exactly a quarter: not more than it.
+    List<PodSample> quarter = List.of(s(60, 1, 1, 1), s(58.9, 1, 1, 1), s(30, 1, 1, 1), s(10, 1, 1, 1));
+    assertEquals(1, ObservationRules.throttledSamples(quarter, 60));
+    assertFalse(ObservationRules.throttled(quarter, 60, 80));
+  }
+
+  @Test
+  void aPodGrantedItsWholeAskIsNeverThrottled() {
+    // Every reading at the cap, but the cap is the pod's own ask: no grant could have lifted it.
+    List<PodSample> pinned = List.of(s(60, 1, 1, 1), s(60, 1, 1, 1), s(59.5, 1, 1, 1));
+    assertTrue(ObservationRules.throttled(pinned, 59, 60), "one point below the ask is a cut");
+    assertFalse(ObservationRules.throttled(pinned, 60, 60));
+    Verdict v = ObservationRules.judge(pinned, 60, 60, 3000, Ending.WINDOW_CLOSED);
+    assertTrue(v.qosMet());
+    assertEquals(3, v.throttledSamples());
+    assertTrue(v.why().stream().anyMatch(w -> w.startsWith("not throttled: granted the whole ask (60)")), v.why().toString());
   }
 
   @Test
   void throttleIgnoresReadingsBeforeTheFirstProcess() {
-    // Readings before the pod started (SM 0) must not dilute "most": 2 of 2 after the start.
+    // Readings before the pod started (SM 0) must not dilute the share: 2 of 2 after the start.
     List<PodSample> x = List.of(none(), none(), none(), s(50, 1, 1, 1), s(49, 1, 1, 1));
-    assertTrue(ObservationRules.throttled(x, 50));
-    assertFalse(ObservationRules.throttled(List.of(none()), 50));
+    assertTrue(ObservationRules.throttled(x, 50, 80));
+    assertFalse(ObservationRules.throttled(List.of(none()), 50, 80));
   }
 
   @Test
@@ -98,7 +111,7 @@ class ObservationRulesTest {
   @Test
   void judgeCombinesTheRulesAndSaysWhy() {
     List<PodSample> x = List.of(none(), s(60, 1000, 1, 2), s(59, 1200, 1, 2), s(30, 900, 1, 3));
-    Verdict v = ObservationRules.judge(x, 60, 3000, Ending.WINDOW_CLOSED);
+    Verdict v = ObservationRules.judge(x, 60, 80, 3000, Ending.WINDOW_CLOSED);
     assertEquals((60 + 59 + 30) / 3.0, v.actualUsage(), 1e-12);
     assertFalse(v.qosMet(), "2 of 3 readings at the cap");
     assertEquals(3, v.pods());
@@ -106,14 +119,14 @@ class ObservationRulesTest {
     assertEquals(3, v.samples());
     assertEquals(2, v.throttledSamples());
     assertEquals(1200, v.peakMemoryMib());
-    assertTrue(v.why().stream().anyMatch(w -> w.startsWith("throttled: summed SM >= 59 (granted 60 - 1) in 2 of 3")),
+    assertTrue(v.why().stream().anyMatch(w -> w.startsWith("throttled: summed SM >= 59 (granted 60 - 1, asked 80) in 2 of 3")),
         v.why().toString());
 
-    Verdict ok = ObservationRules.judge(List.of(s(20, 500, 1, 1), s(30, 600, 1, 1)), 60, 3000, Ending.POD_ENDED);
+    Verdict ok = ObservationRules.judge(List.of(s(20, 500, 1, 1), s(30, 600, 1, 1)), 60, 80, 3000, Ending.POD_ENDED);
     assertTrue(ok.qosMet());
     assertTrue(ok.done());
     assertEquals(25.0, ok.actualUsage(), 1e-12);
 
-    assertThrows(IllegalArgumentException.class, () -> ObservationRules.judge(List.of(none()), 60, 3000, Ending.POD_ENDED));
+    assertThrows(IllegalArgumentException.class, () -> ObservationRules.judge(List.of(none()), 60, 80, 3000, Ending.POD_ENDED));
   }
 }

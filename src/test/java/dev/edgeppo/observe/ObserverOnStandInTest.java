@@ -50,7 +50,7 @@ class ObserverOnStandInTest {
         Sink sink = new Sink();
         PodObserver obs = PodObserver.of(new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(1)),
             new ProcFs(proc), sink, Duration.ofMillis(1), Duration.ofSeconds(30), InstantSource.system());
-        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000));
+        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000, 80));
         obs.tick();
         obs.tick();
         assertEquals(2, obs.progress("a").samples(), "found the pod's process through " + form);
@@ -80,7 +80,7 @@ class ObserverOnStandInTest {
         Sink sink = new Sink();
         PodObserver obs = PodObserver.of(new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(1)),
             new ProcFs(proc), sink, Duration.ofMillis(1), Duration.ofSeconds(30), InstantSource.system());
-        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000));
+        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000, 80));
         obs.tick();
         pods.kill(p);
         Files.writeString(script, "gpu\n");

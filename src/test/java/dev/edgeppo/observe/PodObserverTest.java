@@ -92,7 +92,8 @@ class PodObserverTest {
     }
   }
 
-  PodObserver.Target target(String id, String pod, int cores, long mb) { return new PodObserver.Target(id, pod, 0, cores, mb); }
+  /** A target whose grant is below its ask (100 %), so that sitting at the grant is throttling. */
+  PodObserver.Target target(String id, String pod, int cores, long mb) { return new PodObserver.Target(id, pod, 0, cores, mb, 100); }
 
   @Test
   void aPodRunningThroughTheWindowGetsItsMeanUsageAndQosMet() {

@@ -93,11 +93,13 @@ class ObservedFeedbackTest {
       for (int i = 0; i < names.length; i++) {
         String uid = "%08x-0000-4000-8000-%012x".formatted(0xabc00 + i, i);
         PodProcesses.Form form = forms[i % forms.length];
-        JsonNode a = allocate(80, 8000, uid);
+        // "throttled" asks the whole GPU so that its grant is below its ask: only then is sitting at it throttling.
+        JsonNode a = allocate(names[i].equals("throttled") ? 100 : 80, 8000, uid);
         assertEquals("observing", status(a.get("allocation_id").asText()).get("status").asText());
         pods.put(names[i], new Pod(uid, a.get("allocation_id").asText(), a.get("cores").asInt(), a.get("memory").asLong(),
             procs.start(uid, form), procs.start(uid, form)));
       }
+      assertTrue(pods.get("throttled").cores() < 100, "the throttled pod's grant must be below its ask: " + pods.get("throttled"));
       Process host = procs.startOutsidePods(); // a host daemon on the GPU: in no pod, so not counted as one
 
       // The GPU now shows each pod's process (not "never"'s) at an SM share set from its grant.

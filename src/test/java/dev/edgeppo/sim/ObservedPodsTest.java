@@ -19,7 +19,7 @@ class ObservedPodsTest {
     ObservedPods obs = new ObservedPods(node, t -> List.of());
     SimPod p = SimNodeTest.pod(0, WorkloadClass.INFERENCE, 60, 20, 2000, 1000);
     SimNode.Running r = node.start(p, 60, 2000);
-    ObservedPods.Watch w = obs.watch(0, 60, 2000, 8);
+    ObservedPods.Watch w = obs.watch(0, 60, 2000, 80, 8);
     double sum = 0;
     Verdict v = null;
     for (long t = 2; t <= 10; t += 2) {
@@ -38,7 +38,7 @@ class ObservedPodsTest {
   void aPodKilledForMemoryShowsOnceAtItsLimitAndEnds() {
     SimNode node = new SimNode();
     ObservedPods obs = new ObservedPods(node, t -> List.of(new FedNode.Proc(1_000_000, ObservedPods.uid(99), 500, 30)));
-    ObservedPods.Watch w = obs.watch(3, 40, 700, 60);
+    ObservedPods.Watch w = obs.watch(3, 40, 700, 80, 60);
     assertNull(obs.tick(w, 2, new FedNode.Proc(4, ObservedPods.uid(3), 700, 0)));
     obs.ended(3);
     Verdict v = obs.tick(w, 2, null);

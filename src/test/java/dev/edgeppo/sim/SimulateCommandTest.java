@@ -58,6 +58,10 @@ class SimulateCommandTest {
           JsonNode s = cell.get("eval").get(cp).get(p);
           assertTrue(s.get("mean_reward").isNumber(), p + "@" + cp);
           assertTrue(s.get("qos_rate").asDouble() >= 0 && s.get("qos_rate").asDouble() <= 1);
+          // Pods the observer and the truth judge differently are at least the difference of their rates.
+          double seen = s.get("observed_qos_rate").asDouble(), agree = s.get("qos_agreement").asDouble();
+          assertTrue(seen >= 0 && seen <= 1 && agree >= 0, s.toString());
+          assertTrue(agree <= 1 - Math.abs(seen - s.get("qos_rate").asDouble()) + 1e-12, s.toString());
           assertTrue(s.get("grant_share").asDouble() > 0 && s.get("grant_share").asDouble() <= 1 + 1e-12, "never above the ask");
         }
       assertEquals(1.0, cell.get("eval").get("64").get("grant_requested").get("grant_share").asDouble(), 1e-12);

@@ -10,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** When feedback comes and what it says, checked with a policy that records what it is told. */
+/**
+ * When feedback comes and what it says, checked with a policy that records what it is told (the node's
+ * observer's verdict) and against the outcome the run is scored by (the simulator's ground truth).
+ */
 class SimulationRunnerTest {
   record Told(String pod, long at, double usage, boolean qos, int pods, boolean done) {}
 
@@ -49,11 +52,16 @@ class SimulationRunnerTest {
   }
 
   static List<Told> play(List<SimPod> pods, long memoryGrant, int coresGrant, List<Recorder> keep) {
-    SimulationRunner.run(pods, pods.size(), node -> {
+    return play(pods, memoryGrant, coresGrant, keep, CoTenants.NONE, new ArrayList<>());
+  }
+
+  static List<Told> play(List<SimPod> pods, long memoryGrant, int coresGrant, List<Recorder> keep, CoTenants co,
+                         List<SimulationRunner.Outcome> outcomes) {
+    outcomes.addAll(SimulationRunner.run(pods, pods.size(), co, node -> {
       Recorder r = new Recorder(node, memoryGrant, coresGrant);
       keep.add(r);
       return r;
-    }, n -> {});
+    }, n -> {}));
     return keep.getLast().told;
   }
 
@@ -79,22 +87,57 @@ class SimulationRunnerTest {
   }
 
   @Test
-  void anOomReportsNothingUsedAndQosMissed() {
-    List<Told> told = play(List.of(pod(0, 0, 3600, 40, 30, 5000)), 4096, 0, new ArrayList<>());
+  void anOomIsSeenAsAProcessThatVanishedAndScoredAsQosMissed() {
+    List<SimulationRunner.Outcome> scored = new ArrayList<>();
+    List<Told> told = play(List.of(pod(0, 0, 3600, 40, 30, 5000)), 4096, 0, new ArrayList<>(), CoTenants.NONE, scored);
     assertEquals(1, told.size());
     Told t = told.getFirst();
     assertEquals(SimulationRunner.SAMPLE_INTERVAL_S, t.at());
     assertEquals(0.0, t.usage());
-    assertFalse(t.qos());
-    assertTrue(t.done());
+    assertFalse(t.qos(), "its process reached its memory grant and vanished");
+    assertFalse(t.done(), "the pod still runs (its container restarts): the observer cannot tell it ended");
     assertEquals(1, t.pods());
+    SimulationRunner.Outcome o = scored.getFirst();
+    assertTrue(o.oom());
+    assertFalse(o.qosMet());
+    assertEquals(dev.edgeppo.agent.Reward.of(40, 0, false, 1), o.reward(), 1e-12);
+  }
+
+  @Test
+  void aPodStarvedByItsNeighboursIsScoredAsMissedThoughTheObserverCannotSeeIt() {
+    // Two pods each granted and wanting 70 %: together 140 %, so each receives 50/70 of its demand. Neither
+    // sits at its cap, so the node's observer judges both served; the ground truth says neither was.
+    List<SimulationRunner.Outcome> scored = new ArrayList<>();
+    List<Told> told = play(List.of(pod(0, 0, 3600, 70, 70, 1000), pod(1, 0, 3600, 70, 70, 1000)), 4096, 0, new ArrayList<>(),
+        CoTenants.NONE, scored);
+    assertEquals(2, told.size());
+    for (Told t : told) {
+      assertTrue(t.qos(), "no throttling visible: " + t);
+      assertEquals(2, t.pods());
+      assertEquals(50, t.usage(), 50 * 0.06, "each receives half the GPU");
+    }
+    for (SimulationRunner.Outcome o : scored) {
+      assertFalse(o.qosMet(), "it received under 90 % of its demand");
+      assertTrue(o.observedQosMet());
+      assertEquals(dev.edgeppo.agent.Reward.of(70, o.actualUsage(), false, 2), o.reward(), 1e-12);
+      assertTrue(o.learnedReward() > o.reward(), "the policy was told it did better than it did");
+    }
+  }
+
+  @Test
+  void coTenantsCountAsPodsOnTheGpuForTheObserver() {
+    CoTenants co = CoTenants.of(5);
+    List<SimulationRunner.Outcome> scored = new ArrayList<>();
+    List<Told> told = play(List.of(pod(0, 10, 30, 20, 10, 1000)), 4096, 0, new ArrayList<>(), co, scored);
+    assertEquals(1 + co.count(10), told.getFirst().pods(), "itself and the co-tenants at its last reading");
+    assertEquals(scored.getFirst().pods(), told.getFirst().pods(), "observer and ground truth count the same pods");
   }
 
   @Test
   void aGrantBelowDemandMissesQosAndIsUsedInFull() {
     List<Recorder> rec = new ArrayList<>();
     List<Told> told = play(List.of(pod(0, 0, 3600, 40, 30, 1000)), 4096, 25, rec);
-    assertFalse(told.getFirst().qos());
+    assertFalse(told.getFirst().qos(), "held at its grant: the observer sees it throttled");
     assertEquals(25, told.getFirst().usage(), 25 * 0.05, "uses all of the 25 it got");
   }
 }
