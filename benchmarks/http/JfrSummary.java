@@ -27,7 +27,9 @@ public final class JfrSummary {
     List<RecordedEvent> events = RecordingFile.readAllEvents(Path.of(a[0]));
     long requests = Long.parseLong(a[1]);
     List<Double> pauses = new ArrayList<>();
-    List<long[]> heap = new ArrayList<>(); // {time ns, used before GC or -1, used after GC or -1}
+    List<long[]> heap = new ArrayList<>(); // {gc id, 1 before GC / 0 after, heap used, time ns}
+    Map<Long, long[]> allocated = new java.util.HashMap<>(); // thread id -> {first, last} allocated bytes
+    Map<Long, String> roles = new java.util.HashMap<>();
     long first = Long.MAX_VALUE, last = Long.MIN_VALUE;
     Map<String, long[]> contended = new TreeMap<>(); // site -> {count, total ns}
     Map<String, long[]> pinned = new TreeMap<>();
@@ -39,6 +41,14 @@ public final class JfrSummary {
       last = Math.max(last, toNanos(e));
       switch (e.getEventType().getName()) {
         case "jdk.GarbageCollection" -> pauses.add(e.getDuration("sumOfPauses").toNanos() / 1e6);
+        case "jdk.ThreadAllocationStatistics" -> {
+          // Per platform thread, every second; a carrier's count includes the virtual threads it ran.
+          RecordedThread t = e.getThread("thread");
+          if (t == null) continue;
+          long bytes = e.getLong("allocated");
+          roles.put(t.getId(), group(t));
+          allocated.merge(t.getId(), new long[] {bytes, bytes}, (o, n) -> new long[] {Math.min(o[0], n[0]), Math.max(o[1], n[1])});
+        }
         case "jdk.GCHeapSummary" -> {
           boolean before = "Before GC".equals(e.getString("when"));
           heap.add(new long[] {e.getLong("gcId"), before ? 1 : 0, e.getLong("heapUsed"), toNanos(e)});
@@ -71,7 +81,14 @@ public final class JfrSummary {
     double perRequest = between > 0 && requests > 0 ? bytes / between / (requests / window) : Double.NaN;
     System.out.printf("JFR, agent, measured window: %d requests%n", requests);
     System.out.printf("  GC pauses: %s%n", stats(pauses));
-    System.out.printf("  allocated: %.0f MB/s between the first and last GC, %.1f KB per request (all threads, training included)%n",
+    Map<String, Long> byRole = new TreeMap<>();
+    allocated.forEach((id, v) -> byRole.merge(roles.get(id), v[1] - v[0], Long::sum));
+    long threads = byRole.values().stream().mapToLong(Long::longValue).sum();
+    System.out.printf("  allocated (thread counters): %.2f KB per request in all;", requests == 0 ? Double.NaN : threads / 1024.0 / requests);
+    byRole.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).filter(r -> r.getValue() > 0)
+        .forEach(r -> System.out.printf(" %s %.2f", r.getKey().equals("carrier") ? "virtual threads" : r.getKey(), r.getValue() / 1024.0 / requests));
+    System.out.println();
+    System.out.printf("  allocated (GC heap summaries): %.0f MB/s between the first and last GC, %.1f KB per request%n",
         between > 0 ? bytes / between / 1e6 : Double.NaN, perRequest / 1024);
     System.out.printf("  fsync (FileForce >= 1 ms): %s%n", stats(fsyncs));
     System.out.printf("  contended monitor enter >= 1 ms: %s%n", contended.isEmpty() ? "none" : "");

@@ -59,13 +59,17 @@ modules=$(echo "$modules" | tr ',' '\n' | grep -vx java.desktop | { cat; echo jd
 echo "image: jlink --add-modules $modules"
 "$JAVA_HOME/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files \
   --compress=zip-6 --output "$APP/jre"
+cp tools/needs-vector-api.sh "$APP/bin/needs-vector-api.sh"
 cat > "$APP/bin/edgeppo" <<'LAUNCHER'
 #!/bin/sh
-# The image's bin/edgeppo: the jlink'd runtime and the jars of /opt/edgeppo.
-exec /opt/edgeppo/jre/bin/java --enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector \
+# The image's bin/edgeppo: the jlink'd runtime and the jars of /opt/edgeppo. The incubator module only for
+# commands that may train, as in the source tree's launcher (needs-vector-api.sh says which).
+VECTOR=
+/opt/edgeppo/bin/needs-vector-api.sh "$@" && VECTOR="--add-modules jdk.incubator.vector"
+exec /opt/edgeppo/jre/bin/java --enable-native-access=ALL-UNNAMED $VECTOR \
   ${EDGEPPO_JAVA_OPTS:-} -cp "/opt/edgeppo/lib/edgeppo.jar:/opt/edgeppo/lib/*" dev.edgeppo.cli.Main "$@"
 LAUNCHER
-chmod 755 "$APP/bin/edgeppo"
+chmod 755 "$APP/bin/edgeppo" "$APP/bin/needs-vector-api.sh"
 # Debian's NVML, from its package (non-free, added by tools/setup.sh).
 (cd "$OUT" && rm -f libnvidia-ml1_*.deb && apt-get download -q -o APT::Sandbox::User=root libnvidia-ml1 >/dev/null)
 rm -rf "$OUT/nvml-deb" && dpkg-deb -x "$OUT"/libnvidia-ml1_*.deb "$OUT/nvml-deb"

@@ -5,6 +5,8 @@ import dev.edgeppo.backend.Backends;
 import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.ppo.JitSettling;
 import dev.edgeppo.ppo.JitWarmup;
+import dev.edgeppo.ppo.Policy;
+import dev.edgeppo.ppo.ParamLayout;
 import dev.edgeppo.ppo.PolicyParams;
 import dev.edgeppo.ppo.RolloutBatch;
 import dev.edgeppo.ppo.UpdateBackend;
@@ -24,12 +26,60 @@ import picocli.CommandLine.Option;
 
 /** Quick timing from the command line; the JMH module in benchmarks/ is the careful measurement. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Microbenchmarks.",
-    subcommands = BenchCommand.TrainStep.class)
+    subcommands = {BenchCommand.TrainStep.class, BenchCommand.Infer.class})
 final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() { spec.commandLine().usage(System.out); }
+
+  @Command(name = "infer", mixinStandardHelpOptions = true,
+      description = {"Time and heap garbage of one request's forward pass (Policy.act on one state: actor, sample, critic),",
+          "on the path this JVM uses: the Vector API with the incubator module, Dense's scalar loops without it",
+          "(as serve --mode infer runs) or with -Dedgeppo.dense.scalar=true in EDGEPPO_JAVA_OPTS."})
+  static final class Infer implements Callable<Integer> {
+    @Option(names = "--hidden", defaultValue = "64", description = "hidden width H (default: ${DEFAULT-VALUE})")
+    int hidden;
+    @Option(names = "--iterations", defaultValue = "200000", description = "timed calls after as many warm-up calls (default: ${DEFAULT-VALUE})")
+    int iterations;
+    @Option(names = "--json", description = "one JSON line instead of text")
+    boolean json;
+
+    @Override
+    public Integer call() throws IOException {
+      if (hidden < 1 || iterations < 1) throw new IllegalArgumentException("--hidden and --iterations must be >= 1");
+      Hyperparameters hp = Hyperparameters.defaults().withHidden(hidden);
+      Policy policy = new Policy(PolicyParams.initialise(hidden, hp.initialStd(), 1), 0);
+      SplittableRandom rng = new SplittableRandom(3);
+      float[][] states = new float[1024][ParamLayout.STATE_DIM];
+      for (float[] st : states) for (int i = 0; i < st.length; i++) st[i] = (float) rng.nextDouble();
+      double sink = 0;
+      for (int i = 0; i < iterations; i++) sink += policy.act(states[i & 1023], true, rng).value();
+      long[] ns = new long[iterations];
+      long alloc0 = TrainStep.allocatedBytes();
+      for (int i = 0; i < iterations; i++) {
+        long t = System.nanoTime();
+        sink += policy.act(states[i & 1023], true, rng).value();
+        ns[i] = System.nanoTime() - t;
+      }
+      long alloc = TrainStep.allocatedBytes() - alloc0;
+      Arrays.sort(ns);
+      Map<String, Object> out = new LinkedHashMap<>();
+      out.put("benchmark", "infer");
+      out.put("forward", Policy.forwardPath());
+      out.put("hidden", hidden);
+      out.put("act_ns", ns[iterations / 2]);
+      out.put("p10_ns", ns[iterations / 10]);
+      out.put("p90_ns", ns[iterations * 9 / 10]);
+      out.put("alloc_bytes_per_act", alloc0 < 0 ? null : alloc / iterations);
+      out.put("iterations", iterations);
+      out.put("checksum", Double.isFinite(sink)); // keeps the calls from being optimised away
+      if (json) System.out.println(ServeConfig.JSON.writeValueAsString(out));
+      else System.out.printf("infer %s hidden=%d: median %d ns per request's forward pass (p10 %d, p90 %d), %s bytes allocated%n",
+          out.get("forward"), hidden, out.get("act_ns"), out.get("p10_ns"), out.get("p90_ns"), out.get("alloc_bytes_per_act"));
+      return 0;
+    }
+  }
 
   @Command(name = "train-step", mixinStandardHelpOptions = true,
       description = {"Time of one PPO update (GAE + K epochs + Adam) on a random batch, cold and warm:",
@@ -131,7 +181,7 @@ final class BenchCommand implements Runnable {
     }
 
     /** Bytes this thread has allocated so far; -1 where the JVM does not count them. */
-    private static long allocatedBytes() {
+    static long allocatedBytes() {
       return ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t && t.isThreadAllocatedMemorySupported()
           ? t.getCurrentThreadAllocatedBytes() : -1;
     }

@@ -1,7 +1,7 @@
 package dev.edgeppo.ppo;
 
-import static dev.edgeppo.ppo.Dense.L;
-import static dev.edgeppo.ppo.Dense.S;
+import static dev.edgeppo.ppo.DenseVector.L;
+import static dev.edgeppo.ppo.DenseVector.S;
 
 import jdk.incubator.vector.FloatVector;
 

@@ -44,11 +44,15 @@ final class Mlp {
   }
 
   /** x [n, in] through every layer: out[i] receives layer i's activated output [n, out_i]. */
-  void forward(int n, float[] x, float[] p, float[][] out) {
+  void forward(int n, float[] x, float[] p, float[][] out) { forward(n, x, p, out, !Dense.VECTOR); }
+
+  /** {@link #forward} on the path given ({@code scalar} false: the Vector API), for comparing the two. */
+  void forward(int n, float[] x, float[] p, float[][] out, boolean scalar) {
     float[] in = x;
     for (int i = 0; i < wt.length; i++) {
       ParamLayout.Layer l = layers.get(i);
-      Dense.forward(n, l.in(), l.out(), in, 0, wt[i], p, l.weight().offset(), l.bias().offset(), out[i]);
+      if (scalar) Dense.forwardScalar(n, l.in(), l.out(), in, 0, wt[i], p, l.weight().offset(), l.bias().offset(), out[i]);
+      else DenseVector.forward(n, l.in(), l.out(), in, 0, wt[i], p, l.weight().offset(), l.bias().offset(), out[i]);
       activate(l.act(), out[i], n * l.out());
       in = out[i];
     }

@@ -29,6 +29,9 @@ public final class Policy {
     critic.transpose(p);
   }
 
+  /** How the forward pass runs in this JVM: "vector (...)" with the incubator module, "scalar" without (Dense). */
+  public static String forwardPath() { return Dense.path(); }
+
   public long version() { return version; }
   public ParamLayout layout() { return layout; }
   public PolicyParams params() { return new PolicyParams(layout, p.clone()); }
@@ -49,7 +52,7 @@ public final class Policy {
 
   /** The actor's output for one state: the mean of each action dimension. */
   public float[] mean(float[] s) {
-    return forward(actor, s);
+    return forward(actor, s).clone();
   }
 
   /** The critic's V(s). */
@@ -57,10 +60,27 @@ public final class Policy {
     return forward(critic, s)[0];
   }
 
+  /** The network's output for one state, in a buffer the thread's next call may reuse. */
   private float[] forward(Mlp net, float[] s) {
-    float[][] out = net.buffers(1);
+    float[][] out = buffers(net);
     net.forward(1, s, p, out);
     return out[out.length - 1];
+  }
+
+  /**
+   * One state's layer outputs, kept per platform thread and reused: the HTTP event loops answer every /allocate,
+   * and fresh buffers were about 1 KB of each request's 5 KB of garbage on the router's path (README "Latency
+   * of /allocate"). Virtual threads, one per request, would only fill the map: they allocate.
+   */
+  private record Scratch(ParamLayout layout, float[][] actor, float[][] critic) {}
+
+  private static final ThreadLocal<Scratch> SCRATCH = new ThreadLocal<>();
+
+  private float[][] buffers(Mlp net) {
+    if (Thread.currentThread().isVirtual()) return net.buffers(1);
+    Scratch s = SCRATCH.get();
+    if (s == null || s.layout() != layout) SCRATCH.set(s = new Scratch(layout, actor.buffers(1), critic.buffers(1)));
+    return net == actor ? s.actor() : s.critic();
   }
 
   public float[] std() {

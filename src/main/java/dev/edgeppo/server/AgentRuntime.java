@@ -4,6 +4,7 @@ import dev.edgeppo.agent.Agent;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
+import dev.edgeppo.agent.Mode;
 import dev.edgeppo.backend.Backends;
 import dev.edgeppo.k8s.AgentGrants;
 import dev.edgeppo.k8s.KubeletPlugin;
@@ -91,12 +92,12 @@ public final class AgentRuntime implements AutoCloseable {
     Deque<Closer> opened = new ArrayDeque<>();
     try {
       Backends.Choice backend = Backends.choose(s.backend());
-      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      if (s.options().mode() == Mode.TRAIN && ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
         backend.backend().close();
-        throw new IllegalStateException("serve needs the JVM option --add-modules jdk.incubator.vector: the networks, served"
-            + " and trained, run on its Vector API (bin/edgeppo adds it to every command that runs them)");
+        throw new IllegalStateException("serve --mode train needs the JVM option --add-modules jdk.incubator.vector: training"
+            + " runs on its Vector API (bin/edgeppo adds it to every command that trains; --mode infer serves without it)");
       }
-      Events.log(LOG, Level.INFO, "backend", Map.of("why", backend.why()));
+      Events.log(LOG, Level.INFO, "backend", Map.of("why", backend.why(), "forward", dev.edgeppo.ppo.Policy.forwardPath()));
       TelemetryFactory.Opened t = TelemetryFactory.open(s.telemetry());
       opened.push(t.telemetry()::close);
       Telemetry telemetry = SampledTelemetry.start(t.telemetry(), s.telemetryPeriod(), s.telemetryMaxAge());

@@ -1,5 +1,6 @@
 package dev.edgeppo.server;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.edgeppo.agent.AgentCore;
 import dev.edgeppo.agent.AllocateRequest;
@@ -14,6 +15,7 @@ import dev.edgeppo.agent.StateDirException;
 import dev.edgeppo.agent.UnknownAllocationException;
 import dev.edgeppo.ppo.PpoLearner;
 import dev.edgeppo.telemetry.TelemetryException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -119,15 +121,37 @@ final class Router {
     AllocateRequest req = new AllocateRequest(b.requireInt("cores"), b.requireLong("memory"),
         b.has("pod") ? b.requireString("pod") : null, b.optionalIndexOrId("gpu"),
         b.has("pod_uid") ? b.requireString("pod_uid") : null);
-    Allocation a = core.allocate(req);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("allocation_id", a.allocationId());
-    out.put("cores", a.cores());
-    out.put("memory", a.memoryMb());
-    out.put("gpu", new GpuRef(a.gpuIndex(), a.gpuUuid()));
-    out.put("state", a.state());
-    out.put("policy_version", a.policyVersion());
-    return out;
+    return new Written(answer(core.allocate(req)));
+  }
+
+  /** A body already written as JSON bytes. */
+  private record Written(byte[] json) {}
+
+  /**
+   * /allocate's answer (SPEC §4), written field by field with Jackson's generator: the bytes a map of it
+   * serialised to before (AllocateAnswerTest checks), without the map, the boxed numbers and the serialiser's
+   * per-call state, on the path that runs 5,000 times a second.
+   */
+  static byte[] answer(Allocation a) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    try (JsonGenerator g = JsonBody.MAPPER.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("allocation_id", a.allocationId());
+      g.writeNumberField("cores", a.cores());
+      g.writeNumberField("memory", a.memoryMb());
+      g.writeObjectFieldStart("gpu");
+      g.writeNumberField("index", a.gpuIndex());
+      g.writeStringField("uuid", a.gpuUuid());
+      g.writeEndObject();
+      g.writeArrayFieldStart("state");
+      for (float v : a.state()) g.writeNumber(v);
+      g.writeEndArray();
+      g.writeNumberField("policy_version", a.policyVersion());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // a ByteArrayOutputStream does not fail
+    }
+    return out.toByteArray();
   }
 
   private Object feedback(byte[] body) {
@@ -262,6 +286,6 @@ final class Router {
   }
 
   private static Response json(int status, Object body, String endpoint) throws JsonProcessingException {
-    return new Response(status, JSON, JsonBody.MAPPER.writeValueAsBytes(body), endpoint);
+    return new Response(status, JSON, body instanceof Written w ? w.json() : JsonBody.MAPPER.writeValueAsBytes(body), endpoint);
   }
 }
