@@ -61,6 +61,10 @@ public final class WebhookServer implements AutoCloseable {
     try (ex) {
       String path = ex.getRequestURI().getPath();
       String method = ex.getRequestMethod();
+      if (!path.equals("/mutate") || !method.equals("POST")) {
+        // Read what the client sent before answering, so that its kept-alive connection stays in step.
+        if (readBounded(ex.getRequestBody()) == null) ex.getResponseHeaders().set("Connection", "close");
+      }
       if (path.equals("/healthz")) {
         send(ex, 200, "{\"status\":\"ok\"}");
       } else if (!path.equals("/mutate")) {
