@@ -121,19 +121,21 @@ final class SimulateCommand implements Callable<Integer> {
     out.println("grant, oracle: at " + judged + "; ppo@0: untrained, shifted onto those arrivals; ppo@N: infer-mode margin over grant_requested;");
     out.println("cap@N: share of the oracle's headroom captured (- where it is under " + Suite.HEADROOM + "); train: train-mode margin over the first "
         + Math.min(judged, c.checkpoints().getLast()) + " feedbacks");
-    for (String p : List.of("grant_requested", "ppo")) {
-      ToDoubleFunction<ToDoubleFunction<PolicyStats>> mean =
-          g -> r.cells().stream().mapToDouble(x -> g.applyAsDouble(x.eval().get(judged).get(p).stats())).average().orElse(Double.NaN);
+    for (String p : List.of("grant_requested", "ppo"))
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,
-          pct(mean.applyAsDouble(PolicyStats::observedQosRate)), pct(mean.applyAsDouble(PolicyStats::qosRate)),
-          pct(mean.applyAsDouble(PolicyStats::qosAgreement)));
-    }
+          pct(meanStat(r, judged, p, PolicyStats::observedQosRate)), pct(meanStat(r, judged, p, PolicyStats::qosRate)),
+          pct(meanStat(r, judged, p, PolicyStats::qosAgreement)));
     List<String> f = Suite.failures(r);
     if (f.isEmpty()) out.println("SPEC §6 criteria: met in every cell");
     else {
       out.println("SPEC §6 criteria: " + f.size() + " failure(s)");
       f.forEach(x -> out.println("  " + x));
     }
+  }
+
+  /** {@code stat} of policy {@code p} scored at checkpoint {@code cp}, averaged over the cells. */
+  private static double meanStat(Suite.Result r, int cp, String p, ToDoubleFunction<PolicyStats> stat) {
+    return r.cells().stream().mapToDouble(x -> stat.applyAsDouble(x.eval().get(cp).get(p).stats())).average().orElse(Double.NaN);
   }
 
   private static void plot(Path png, Suite.Result r) throws IOException {

@@ -93,9 +93,10 @@ final class ObservedPods {
   Verdict tick(Watch w, long t, FedNode.Proc extra) {
     now = t;
     List<FedNode.Proc> procs = new ArrayList<>(others.apply(t));
+    double share = node.contention(t);
     for (SimNode.Running r : node.running()) {
       int i = r.pod().index();
-      procs.add(new FedNode.Proc(i + 1, uid(i), r.pod().workingSetMb(), node.sample(r, t).measuredUsage()));
+      procs.add(new FedNode.Proc(i + 1, uid(i), r.pod().workingSetMb(), node.sample(r, t, share).measuredUsage()));
       fed.alive(uid(i), true);
     }
     if (extra != null) {

@@ -110,7 +110,8 @@ public final class SimNode implements Telemetry {
     return sample(r, t, contention(t));
   }
 
-  private Sample sample(Running r, long t, double share) {
+  /** As {@link #sample(Running, long)} with the contention at {@code t} already worked out (one pass for all pods). */
+  Sample sample(Running r, long t, double share) {
     double demand = r.pod.demand(t);
     double received = r.wanted(t) * share;
     double measured = received * (1 + MEASUREMENT_NOISE * Noise.symmetric(r.pod.noiseSeed(), t, 2));

@@ -64,13 +64,9 @@ public final class WebhookServer implements AutoCloseable {
       if (!path.equals("/mutate") || !method.equals("POST")) {
         // Read what the client sent before answering, so that its kept-alive connection stays in step.
         if (readBounded(ex.getRequestBody()) == null) ex.getResponseHeaders().set("Connection", "close");
-      }
-      if (path.equals("/healthz")) {
-        send(ex, 200, "{\"status\":\"ok\"}");
-      } else if (!path.equals("/mutate")) {
-        send(ex, 404, error("no such path " + path + " (POST /mutate, GET /healthz)"));
-      } else if (!method.equals("POST")) {
-        send(ex, 405, error("/mutate takes POST"));
+        if (path.equals("/healthz")) send(ex, 200, "{\"status\":\"ok\"}");
+        else if (!path.equals("/mutate")) send(ex, 404, error("no such path " + path + " (POST /mutate, GET /healthz)"));
+        else send(ex, 405, error("/mutate takes POST"));
       } else {
         byte[] body = readBounded(ex.getRequestBody());
         if (body == null) {

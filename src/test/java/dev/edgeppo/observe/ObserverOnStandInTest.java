@@ -37,6 +37,14 @@ class ObserverOnStandInTest {
     @Override public void notObserved(String id, SkipReason r, String why) { expired.put(id, r.label() + ": " + why); }
   }
 
+  /** An observer on the stand-in NVML and the laid-out proc root, watching allocation "a" of {@link #POD}. */
+  PodObserver observingA(Nvml nvml, Sink sink) {
+    PodObserver obs = PodObserver.of(new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(1)),
+        new ProcFs(proc), sink, Duration.ofMillis(1), Duration.ofSeconds(30), InstantSource.system());
+    obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000, 80));
+    return obs;
+  }
+
   @ParameterizedTest
   @EnumSource(PodProcesses.Form.class)
   void eachCgroupFormAttributesTheProcessToItsPod(PodProcesses.Form form) throws Exception {
@@ -48,9 +56,7 @@ class ObserverOnStandInTest {
           .formatted(gpuProc.pid(), 700 * MIB, host.pid(), 100 * MIB, gpuProc.pid(), host.pid()));
       try (Nvml nvml = Nvml.open(StandIn.LIBRARY.toString())) {
         Sink sink = new Sink();
-        PodObserver obs = PodObserver.of(new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(1)),
-            new ProcFs(proc), sink, Duration.ofMillis(1), Duration.ofSeconds(30), InstantSource.system());
-        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000, 80));
+        PodObserver obs = observingA(nvml, sink);
         obs.tick();
         obs.tick();
         assertEquals(2, obs.progress("a").samples(), "found the pod's process through " + form);
@@ -78,9 +84,7 @@ class ObserverOnStandInTest {
       Path script = StandIn.script("gpu\nprocess %d %d\nprocutil %d 20 0 0 0 now\n".formatted(p.pid(), 100 * MIB, p.pid()));
       try (Nvml nvml = Nvml.open(StandIn.LIBRARY.toString())) {
         Sink sink = new Sink();
-        PodObserver obs = PodObserver.of(new NvmlProcessSource(nvml, InstantSource.system(), Duration.ofSeconds(1)),
-            new ProcFs(proc), sink, Duration.ofMillis(1), Duration.ofSeconds(30), InstantSource.system());
-        obs.observe(new PodObserver.Target("a", POD, 0, 60, 4000, 80));
+        PodObserver obs = observingA(nvml, sink);
         obs.tick();
         pods.kill(p);
         Files.writeString(script, "gpu\n");
