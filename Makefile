@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke gpu-check
+.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke gpu-check docs-img
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -86,6 +86,14 @@ image: build
 
 image-smoke:
 	nice tools/image/smoke.sh
+
+# README's picture of the decision loop, docs/img/loop.png, from its Graphviz source beside it (the PNG is
+# committed; CI does not draw it). `dot` comes from Debian's graphviz: `bash tools/setup.sh --docs`.
+docs-img: docs/img/loop.png
+
+docs/img/loop.png: docs/img/loop.dot
+	@command -v dot >/dev/null || { echo "make docs-img: no 'dot' on PATH; bash tools/setup.sh --docs installs graphviz" >&2; exit 1; }
+	dot -Tpng -Gdpi=110 $< -o $@
 
 clean:
 	-./mvnw -B -q clean

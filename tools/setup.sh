@@ -7,12 +7,15 @@
 # - Node.js and npm when missing (`make test` validates deploy/ with npm's kubernetes-models)
 # With --image, also what `make image` needs (buildah, podman, runc, skopeo, debootstrap, uidmap);
 # `make image` runs `tools/setup.sh --image` itself, so CI's default set-up stays small.
+# With --docs, also Debian's graphviz (`dot`), which `make docs-img` draws README's picture with.
 set -euo pipefail
 IMAGE=0
+DOCS=0
 for arg in "$@"; do
   case "$arg" in
     --image) IMAGE=1 ;;
-    *) echo "setup: unknown option $arg (known: --image)" >&2; exit 2 ;;
+    --docs) DOCS=1 ;;
+    *) echo "setup: unknown option $arg (known: --image, --docs)" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")/.."
@@ -31,6 +34,7 @@ need=()
 pkgs=(libnvidia-ml-dev libnvidia-ml1 wrk)
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 [ "$IMAGE" -eq 0 ] || pkgs+=(buildah podman runc skopeo debootstrap uidmap)
+[ "$DOCS" -eq 0 ] || pkgs+=(graphviz)
 for pkg in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done

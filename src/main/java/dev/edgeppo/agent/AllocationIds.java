@@ -8,7 +8,7 @@ import java.util.UUID;
  * Allocation ids: random (version 4) UUIDs from a cryptographically strong generator, as
  * {@link UUID#randomUUID()} makes them, without its one shared generator. That one (NativePRNG on Linux) holds
  * a lock while it reads /dev/urandom every other id; on /allocate at 5,000/s an event loop waited up to 11 ms
- * for it while the thread holding it was off the CPU (README "Latency of /allocate"). Platform threads (the HTTP
+ * for it while the thread holding it was off the CPU (docs/performance.md "Latency of /allocate"). Platform threads (the HTTP
  * event loops, the simulator) get a DRBG of their own, seeded once from the system's entropy; virtual threads,
  * one per request, would seed a new one each time, so they keep {@link UUID#randomUUID()}.
  */

@@ -36,14 +36,14 @@ import picocli.CommandLine.Option;
 @Command(name = "gpu-check", mixinStandardHelpOptions = true,
     description = {"On a machine with an NVIDIA GPU: device and driver, every PyTorch golden case on each CUDA path",
         "(fused, layered, layered with cuBLAS) with its largest error, train-step on cuda against cpu, the fused",
-        "path's latency against the README's 80-160 us estimate, gpu-diag --json and the NVML reading time, in one",
+        "path's latency against the 80-160 us estimate (docs/design.md), gpu-diag --json and the NVML reading time, in one",
         "JSON report. Exit 0: every check passed; 1: a check failed (see the report); 2: no GPU (nothing written)."})
 final class GpuCheckCommand implements Callable<Integer> {
   static final int FAILED = 1, NO_GPU = 2;
   static final String SCHEMA = "edgeppo-gpu-check/1";
   /** snake_case keys, as gpu-diag writes them. */
   static final com.fasterxml.jackson.databind.ObjectMapper JSON = GpuDiagCommand.JSON;
-  /** README, "GPU latency budget of the fused path": estimated, not measured. */
+  /** docs/design.md, "GPU latency budget of the fused path": estimated, not measured. */
   static final double FUSED_ESTIMATE_LOW_US = 80, FUSED_ESTIMATE_HIGH_US = 160;
 
   @Option(names = "--out", defaultValue = "target/gpu-check.json", description = "report file (default: ${DEFAULT-VALUE})")

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code edgeppo scheduling-gap}: what the scheduler could pack if it booked the learned grants instead of
- * the asks (README, "What scheduling knows"). PPO learns on the simulated node exactly as in {@code
+ * the asks (docs/cluster.md, "What scheduling knows"). PPO learns on the simulated node exactly as in {@code
  * simulate} (same defaults, same arrivals), then its infer-mode grants on the evaluation stretch are
  * compared with the asks they answered:
  * <ul>

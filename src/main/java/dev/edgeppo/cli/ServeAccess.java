@@ -52,7 +52,7 @@ final class ServeAccess {
   /**
    * Refuses to listen beyond loopback without a token: anyone who reaches the node could then allocate,
    * send feedback and so train the policy. There is deliberately no switch to allow it: a token is one
-   * command to make (README "Security and bad input").
+   * command to make (docs/agent.md "Security and bad input").
    */
   static void requireTokenOffLoopback(String bind, boolean hasToken) throws IOException {
     if (hasToken) return;

@@ -49,7 +49,7 @@ public final class ObservationRules {
    * simulator, learning through this very rule, shows why that is too lenient: a bursty pod capped during its
    * bursts sits at the cap in fewer than half of its readings, so under "most" the agent learns to cut bursty
    * pods to their quiet level and its train-mode reward falls 0.71 below granting the ask (SPEC §6 allows
-   * 0.10). At a quarter every scenario but one holds SPEC §6 (README, "Learning through the observer").
+   * 0.10). At a quarter every scenario but one holds SPEC §6 (docs/learning.md, "Learning through the observer").
    */
   public static final double THROTTLED_SHARE = 0.25;
 

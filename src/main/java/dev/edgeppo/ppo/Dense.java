@@ -8,7 +8,7 @@ package dev.edgeppo.ppo;
  *       training always (it refuses to start without it), and serving when the launcher added the module;</li>
  *   <li>a scalar one here, when the module is absent: {@code serve --mode infer} starts without it, so that the
  *       JVM prints no "Using incubator modules" warning. A forward pass of one request costs a few µs either way
- *       at H 64 (README "Inference without the incubator module" has the figures), against ~100 µs of CPU per
+ *       at H 64 (docs/performance.md "CPU backend speed" has the figures), against ~100 µs of CPU per
  *       /allocate in all.</li>
  * </ul>
  * Both read the same layouts: wide layers (at least {@link #L} outputs) a transposed copy W^T [in, out], narrow

@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * serving when the module is there. The JIT does not auto-vectorise these loops (the arrays might alias at
  * unknown offsets), so they use the Vector API; four independent accumulators per loop hide the FMA latency,
  * and a scalar tail covers widths that are not a multiple of the vector. Measured: about 9x faster than the
- * scalar loops for a whole update at H=64 and batches of 32 to 2048 rows (README, "CPU backend speed").
+ * scalar loops for a whole update at H=64 and batches of 32 to 2048 rows (docs/performance.md, "CPU backend speed").
  * Only {@link Dense} and {@link Adam} touch this class, so a JVM without the module never loads it.
  */
 final class DenseVector {
@@ -129,7 +129,7 @@ final class DenseVector {
    * rows of dy, then add each lane into W's [O, I] layout at stride I. The adds are scalar: a scatter
    * (intoArray with an index map) has no instruction before AVX-512, and its fallback allocated a float[] per
    * vector operation, about 5 MB of garbage per update at H 64 (half of all the agent allocated while serving
-   * /allocate at 5,000/s, README "Latency of /allocate"). Each element still gets g + acc in float, as before.
+   * /allocate at 5,000/s, docs/performance.md "Latency of /allocate"). Each element still gets g + acc in float, as before.
    */
   private static void weightGradNarrowInput(int n, int in, int out, float[] x, int xOff, float[] dy, float[] g, int gwOff) {
     int ob = S.loopBound(out);

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * {@link #EDGE_CHANGES}.
  *
  * <p>Two profiles: {@code seed} (SPEC §2's values, the seed's mapping and initialisation) and {@code edge},
- * serve's default, the values that meet SPEC §6 (README, "Why the agent collapsed to granting the ask").
+ * serve's default, the values that meet SPEC §6 (docs/learning.md, "Learning on the node").
  * A partial set of values (a case file, a checkpoint of an older version, {@code --hp}) is laid over the
  * profile it names, or over {@code seed} when it names none: case files and old checkpoints were written
  * against the seed's values.
@@ -90,7 +90,7 @@ public record Hyperparameters(
       "replay_size", 0);
 
   /**
-   * Where {@code edge} departs from the seed, and why (measured by {@code simulate}'s suite; README,
+   * Where {@code edge} departs from the seed, and why (measured by {@code simulate}'s suite; docs/learning.md,
    * "Learning on the node"). Each allocation is a separate pod: γ 0 makes an update a contextual-bandit
    * step (advantage = reward − V(s)) instead of mixing the next, unrelated pods' luck into this pod's
    * advantage. The relative mapping puts the ask at the sigmoid's middle, so the mean cannot run into

@@ -14,7 +14,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Why: the update's Vector API code is fast only once C2 has compiled it; interpreted or in C1 each
  * vector operation allocates, and the first updates of a fresh JVM take 15-900 ms where a warm one takes
- * 0.3 ms (T 32, H 64; README, "Cold and warm"). An agent trains once every 32 pods, so without this most of
+ * 0.3 ms (T 32, H 64; docs/performance.md, "Cold and warm"). An agent trains once every 32 pods, so without this most of
  * its updates would be cold. JDK 25's AOT cache (JEP 483, 515) was measured and does not help here: it
  * keeps loaded classes and profiles, not compiled code, and the first update stayed at ~1 s.
  */

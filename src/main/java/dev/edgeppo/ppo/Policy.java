@@ -69,8 +69,8 @@ public final class Policy {
 
   /**
    * One state's layer outputs, kept per platform thread and reused: the HTTP event loops answer every /allocate,
-   * and fresh buffers were about 1 KB of each request's 5 KB of garbage on the router's path (README "Latency
-   * of /allocate"). Virtual threads, one per request, would only fill the map: they allocate.
+   * and fresh buffers were about 1 KB of each request's 5 KB of garbage on the router's path (docs/performance.md
+   * "Latency of /allocate"). Virtual threads, one per request, would only fill the map: they allocate.
    */
   private record Scratch(ParamLayout layout, float[][] actor, float[][] critic) {}
 

@@ -140,6 +140,24 @@ public final class AgentMetrics {
 
   public String contentType() { return writer.getContentType(); }
 
+  /**
+   * Every name a scrape can show, as the text format writes it (a counter's _total, a histogram's _bucket,
+   * _count and _sum), whether or not it has a sample yet: what the docs may name (DocTruthTest).
+   */
+  public java.util.Set<String> names() {
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (var snapshot : registry.scrape()) {
+      String name = snapshot.getMetadata().getPrometheusName();
+      switch (snapshot) {
+        case io.prometheus.metrics.model.snapshots.CounterSnapshot c -> out.add(name + "_total");
+        case io.prometheus.metrics.model.snapshots.HistogramSnapshot h ->
+            out.addAll(List.of(name, name + "_bucket", name + "_count", name + "_sum"));
+        default -> out.add(name);
+      }
+    }
+    return out;
+  }
+
   private void counter(String name, String help, java.util.function.LongSupplier v) {
     CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(v.getAsLong())).register(registry);
   }

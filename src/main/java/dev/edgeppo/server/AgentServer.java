@@ -56,7 +56,7 @@ import java.util.logging.Logger;
 
 /**
  * The HTTP/1.1 edge in front of {@link Router}: Netty's codec parses, and this class owns every limit a hostile
- * or careless client meets, each answered with a status line rather than a reset (README "HTTP server" says why
+ * or careless client meets, each answered with a status line rather than a reset (docs/design.md "The HTTP server" says why
  * Netty and not the JDK's HttpServer):
  * <ul>
  *   <li>connections per client address and in all, so that one client cannot lock the others out;</li>
@@ -392,7 +392,7 @@ public final class AgentServer implements AutoCloseable {
       if (router.answersAtOnce(req)) {
         // Answered here, on the event loop: a hand-off to a virtual thread and back costs two thread wake-ups
         // (a carrier's and this loop's selector) per request, each a chance to wait for a core on a loaded
-        // machine; that hand-off was /allocate's tail at 5,000/s (README "Latency of /allocate").
+        // machine; that hand-off was /allocate's tail at 5,000/s (docs/performance.md "Latency of /allocate").
         respond(ctx, routed(req), head, keepAlive, http10, t0);
         return;
       }

@@ -27,8 +27,8 @@ public final class PpoPolicy implements AllocationPolicy {
   private final MeanActions meanActions = new MeanActions();
 
   /**
-   * Where the policy's mean action sits, over the allocations it answered: the learning signals the README's
-   * diagnosis reads. {@code saturated}: the sigmoid's slope at the cores mean is under 0.05 (mean above
+   * Where the policy's mean action sits, over the allocations it answered: the learning signals the diagnosis in
+   * docs/learning.md reads. {@code saturated}: the sigmoid's slope at the cores mean is under 0.05 (mean above
    * 0.947 or below 0.053), so the gradient back through it is a twentieth of its best or less;
    * {@code atAsk}: the mean action grants the whole ask (for the seed's mapping: it sits on the flat
    * region above the ask's point, where the reward cannot tell actions apart).
