@@ -282,6 +282,7 @@ final class DocTruth {
       while (m.find()) {
         String p = m.group().replaceAll("[.,:;]+$", "");
         if (p.matches("(?:.*/)?(?:target|build)(?:/.*)?")) continue; // what a build leaves, not the repository's
+        if (c.text().startsWith("kubectl") && p.matches("deploy/[^./]+")) continue; // kubectl's deploy/NAME: a Deployment
         if (!exists(p)) out.add(page.where(c.line()) + ": `" + p + "` does not exist in the repository");
       }
     }
@@ -452,6 +453,34 @@ final class DocTruth {
     }
     List<Path> out = new ArrayList<>();
     for (Path p : pages.keySet()) if (!seen.contains(p)) out.add(p);
+    return out;
+  }
+
+  /**
+   * A table with a "log line" column quotes what the agent writes: each quoted line (`…` and a lone N
+   * stand for what varies) is spelled that way in src/main, so the operator can grep for it.
+   */
+  List<String> logLines(MarkdownPage page) {
+    List<String> out = new ArrayList<>();
+    for (MarkdownPage.Table t : page.tables) {
+      int col = -1;
+      for (int i = 0; i < t.header().size(); i++) if (t.header().get(i).toLowerCase(java.util.Locale.ROOT).contains("log line")) col = i;
+      if (col < 0) continue;
+      int line = t.line() + 2;
+      for (List<String> row : t.rows()) {
+        if (col < row.size()) {
+          Matcher span = Pattern.compile("`([^`]+)`").matcher(row.get(col));
+          while (span.find()) {
+            String quoted = span.group(1);
+            if (METRIC.matcher(quoted).find()) continue; // metrics have their own rule
+            for (String piece : quoted.split("…|\\bN\\b"))
+              if (!piece.isBlank() && !corpus.contains(piece.strip()))
+                out.add(page.where(line) + ": the log line `" + quoted + "` is not written anywhere in the code (\"" + piece.strip() + "\")");
+          }
+        }
+        line++;
+      }
+    }
     return out;
   }
 

@@ -79,8 +79,9 @@ class DocTruthRulesTest {
 
   @Test
   void repositoryPaths() {
-    MarkdownPage p = page("`tools/setup.sh`, `deploy/*.yaml`, `benchmarks/target/benchmarks.jar`, `tools/setup.bash`, `deploy/*.json`.");
-    reports(truth.paths(p), "tools/setup.bash", "deploy/*.json");
+    MarkdownPage p = page("`tools/setup.sh`, `deploy/*.yaml`, `benchmarks/target/benchmarks.jar`, `tools/setup.bash`, `deploy/*.json`,"
+        + " `kubectl logs deploy/edgeppo-webhook`, `kubectl apply -f deploy/99-nothing.yaml`.");
+    reports(truth.paths(p), "tools/setup.bash", "deploy/*.json", "deploy/99-nothing.yaml");
   }
 
   @Test
@@ -90,6 +91,18 @@ class DocTruthRulesTest {
         `dev.edgeppo.k8s.ShareLimits`, `dev.edgeppo.k8s.SharedLimits`, `UUID.randomUUID` (not ours: not checked).
         """);
     reports(truth.javaNames(p), "DurabilityFailureTest", "dev.edgeppo.k8s.SharedLimits", "ObservationRules has no member NO_SUCH_RULE");
+  }
+
+  @Test
+  void logLines() {
+    MarkdownPage p = page("""
+        | symptom | log line or metric | what |
+        |---|---|---|
+        | a | `refused N connection(s) past the limits`; `edgeppo_journal_healthy` | fine |
+        | b | `journal corrupt in the middle: …` | fine |
+        | c | `journal is corrupt somewhere` | no such line |
+        """);
+    reports(truth.logLines(p), "`journal is corrupt somewhere`");
   }
 
   @Test

@@ -111,6 +111,9 @@ class DocTruthTest {
   void javaNamesExist() { everyPage("Java names that do not exist", truth::javaNames); }
 
   @Test
+  void quotedLogLinesAreWritten() { everyPage("log lines the code does not write", truth::logLines); }
+
+  @Test
   void makeTargetsExist() { everyPage("make targets the Makefile does not have", truth::make); }
 
   @Test
