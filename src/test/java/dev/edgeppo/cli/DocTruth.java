@@ -484,6 +484,29 @@ final class DocTruth {
     return out;
   }
 
+  /**
+   * A table whose first column is "package" names every package under src/main/java/dev/edgeppo, and
+   * only those: a new package gets its row, a removed one loses it.
+   */
+  List<String> packageTables(MarkdownPage page) throws IOException {
+    Set<String> have = new java.util.TreeSet<>();
+    try (Stream<Path> s = Files.list(root.resolve("src/main/java/dev/edgeppo"))) {
+      s.filter(Files::isDirectory).forEach(d -> have.add(d.getFileName().toString()));
+    }
+    List<String> out = new ArrayList<>();
+    for (MarkdownPage.Table t : page.tables) {
+      if (!t.header().get(0).equals("package")) continue;
+      Set<String> named = new java.util.TreeSet<>();
+      for (List<String> row : t.rows()) {
+        Matcher m = Pattern.compile("`([a-z][a-z0-9]*)`").matcher(row.get(0));
+        while (m.find()) named.add(m.group(1));
+      }
+      for (String p : named) if (!have.contains(p)) out.add(page.where(t.line()) + ": package `" + p + "` does not exist");
+      for (String p : have) if (!named.contains(p)) out.add(page.where(t.line()) + ": package `" + p + "` has no row");
+    }
+    return out;
+  }
+
   // ---- configuration tables ----
 
   /** Every key serve accepts, in the order its --help lists them, with serve's default (null: unset). */

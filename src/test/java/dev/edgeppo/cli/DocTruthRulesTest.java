@@ -106,6 +106,18 @@ class DocTruthRulesTest {
   }
 
   @Test
+  void packageTables() throws Exception {
+    StringBuilder t = new StringBuilder("| package | what |\n|---|---|\n");
+    try (var dirs = Files.list(DocTruthTest.ROOT.resolve("src/main/java/dev/edgeppo"))) {
+      dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).filter(n -> !n.equals("observe"))
+          .forEach(n -> t.append("| `").append(n).append("` | x |\n"));
+    }
+    t.append("| `oracle`, `agent` | no such package |\n");
+    MarkdownPage p = page(t.toString());
+    reports(truth.packageTables(p), "package `oracle` does not exist", "package `observe` has no row");
+  }
+
+  @Test
   void makeTargets() {
     MarkdownPage p = page("`make test`, `make NVCC=/x/nvcc`, `make bench JMH_ARGS=\"-f 1\"`, `make -C native tsan`, `make kernel-headers`.");
     reports(truth.make(p), "no target kernel-headers");

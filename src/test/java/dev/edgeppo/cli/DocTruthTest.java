@@ -114,6 +114,17 @@ class DocTruthTest {
   void quotedLogLinesAreWritten() { everyPage("log lines the code does not write", truth::logLines); }
 
   @Test
+  void packageTablesNameEveryPackage() {
+    everyPage("package tables that differ from src/main/java/dev/edgeppo", p -> {
+      try {
+        return truth.packageTables(p);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
   void makeTargetsExist() { everyPage("make targets the Makefile does not have", truth::make); }
 
   @Test
