@@ -19,7 +19,7 @@ MVN := ./mvnw -B -q
 NVCC ?= nvcc
 export NVCC
 
-.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke gpu-check docs-img
+.PHONY: build test bench run native kernels bindings wrapper clean tsan kernel-header manifests image image-smoke gpu-check docs-img config-table
 
 $(WRAPPER_PROPS):
 	@mkdir -p $(dir $@)
@@ -86,6 +86,11 @@ image: build
 
 image-smoke:
 	nice tools/image/smoke.sh
+
+# docs/agent.md's configuration table from ServeConfig and Hyperparameters (DocTruthTest checks it in
+# `make test`): rows for new keys with the code's help text, defaults as the code has them.
+config-table: $(WRAPPER_PROPS)
+	./mvnw -B -q test -Dedgeppo.skipFuzz=true -Dtest=DocTruthTest#configurationTableMatchesTheCode -Dedgeppo.writeConfigTable=true -Dsurefire.failIfNoSpecifiedTests=false
 
 # README's picture of the decision loop, docs/img/loop.png, from its Graphviz source beside it (the PNG is
 # committed; CI does not draw it). `dot` comes from Debian's graphviz: `bash tools/setup.sh --docs`.

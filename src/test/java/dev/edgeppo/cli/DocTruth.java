@@ -542,6 +542,25 @@ final class DocTruth {
     return out;
   }
 
+  /**
+   * The configuration table's rows as the code has them, in the code's order: a row the page has keeps
+   * its description (and its default's wording when the value is the same), a missing key gets the
+   * code's help text, a key the code no longer has is dropped. For `make config-table`.
+   */
+  List<String> configTableRows(MarkdownPage.Table table) {
+    Map<String, List<String>> old = new LinkedHashMap<>();
+    for (List<String> row : table.rows()) old.put(row.get(0).replace("`", "").strip(), row);
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Object> e : allKeys().entrySet()) {
+      List<String> row = old.get(e.getKey());
+      String def = row != null && defaultMismatch(e.getValue(), row.get(1)) == null ? row.get(1)
+          : e.getValue() == null ? "unset" : String.valueOf(e.getValue());
+      String what = row != null && row.size() > 2 ? row.get(2) : help(e.getKey());
+      out.add("| `" + e.getKey() + "` | " + def + " | " + what + " |");
+    }
+    return out;
+  }
+
   private String help(String key) {
     String[] a = ServeConfig.AGENT_KEYS.get(key);
     return a == null ? "(hyperparameter, SPEC §2)" : a[1];

@@ -148,15 +148,34 @@ class DocTruthTest {
     assertTrue(readme.code.stream().anyMatch(c -> c.text().equals("make test")), "README's test command is `make test` (.ci/run calls it)");
   }
 
-  /** agent.md's configuration table: every key serve accepts, each once, with the code's default. */
+  /**
+   * agent.md's configuration table: every key serve accepts, each once, with the code's default.
+   * {@code -Dedgeppo.writeConfigTable=true} (`make config-table`) rewrites its rows from the code first,
+   * keeping each kept key's description: a new key then needs only its description reviewed.
+   */
   @Test
-  void configurationTableMatchesTheCode() {
-    MarkdownPage agent = pages.get(ROOT.resolve("docs/agent.md"));
-    List<MarkdownPage.Table> tables = agent.tables.stream()
-        .filter(t -> t.section().equals("Configuration") && t.header().get(0).equals("key")).toList();
+  void configurationTableMatchesTheCode() throws IOException {
+    Path file = ROOT.resolve("docs/agent.md");
+    MarkdownPage agent = pages.get(file);
+    List<MarkdownPage.Table> tables = configTables(agent);
     assertEquals(1, tables.size(), "docs/agent.md has one configuration table under ## Configuration");
+    if (Boolean.getBoolean("edgeppo.writeConfigTable")) {
+      MarkdownPage.Table t = tables.get(0);
+      List<String> lines = new ArrayList<>(List.of(agent.text.split("\n", -1)));
+      int first = t.line() + 1; // 0-based index of the first row: the header's line (1-based) + the separator
+      for (int i = 0; i < t.rows().size(); i++) lines.remove(first);
+      lines.addAll(first, truth.configTableRows(t));
+      Files.writeString(file, String.join("\n", lines));
+      System.out.println("rewrote the configuration table of " + file);
+      agent = MarkdownPage.read(file);
+      tables = configTables(agent);
+    }
     List<String> problems = truth.configTable(agent, tables.get(0));
-    assertEquals(List.of(), problems, String.join("\n", problems));
+    assertEquals(List.of(), problems, String.join("\n", problems) + "\n(make config-table rewrites the rows from the code)");
+  }
+
+  private static List<MarkdownPage.Table> configTables(MarkdownPage agent) {
+    return agent.tables.stream().filter(t -> t.section().equals("Configuration") && t.header().get(0).equals("key")).toList();
   }
 
   /** Every table that compares the profiles (| key | seed | edge |) states their values as the code has them. */
