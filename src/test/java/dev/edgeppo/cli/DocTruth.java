@@ -50,6 +50,7 @@ final class DocTruth {
 
   final Path root;
   final CommandSpec cli;
+  /** The metrics a scrape of serve's usual composition shows. */
   final Set<String> metrics;
   final Map<String, String> agentKeys;          // key -> default (null: unset)
   final Map<String, Object> hyperparameters;    // key -> serve's default
@@ -59,6 +60,8 @@ final class DocTruth {
   final String corpus;
   /** Java file names (without .java) to their paths, main, test and benchmarks. */
   final Map<String, List<Path>> javaFiles;
+  /** src/main/java's text: where conditionally registered metrics are spelled. */
+  final String mainSource;
 
   DocTruth(Path root, CommandSpec cli, Set<String> metrics, Map<String, String> agentKeys, Map<String, Object> hyperparameters,
       Map<String, Map<String, Object>> profiles, Set<String> makeTargets, String corpus, Map<String, List<Path>> javaFiles) {
@@ -71,6 +74,17 @@ final class DocTruth {
     this.makeTargets = makeTargets;
     this.corpus = corpus;
     this.javaFiles = javaFiles;
+    StringBuilder main = new StringBuilder();
+    for (List<Path> ps : javaFiles.values())
+      for (Path p : ps)
+        if (p.startsWith(root.resolve("src/main/java"))) {
+          try {
+            main.append(Files.readString(p)).append('\n');
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+    this.mainSource = main.toString();
   }
 
   // ---- the truth, read from the code ----
@@ -223,12 +237,20 @@ final class DocTruth {
         names.add(name);
       }
       for (String n : names)
-        if (!metrics.contains(n)) out.add(page.where(lineOf(text, m.start())) + ": metric `" + n + "` is not exposed by /metrics");
+        if (!isMetric(n)) out.add(page.where(lineOf(text, m.start())) + ": metric `" + n + "` is not exposed by /metrics");
     }
     Matcher d = DCGM.matcher(text);
     while (d.find())
-      if (!metrics.contains(d.group())) out.add(page.where(lineOf(text, d.start())) + ": metric `" + d.group() + "` is not exposed by /metrics");
+      if (!isMetric(d.group())) out.add(page.where(lineOf(text, d.start())) + ": metric `" + d.group() + "` is not exposed by /metrics");
     return out;
+  }
+
+  /**
+   * Exposed by the scrape, or registered only in some configurations (serve --fleet's metrics): then the
+   * name is a string literal of src/main/java, as AgentMetrics registers it.
+   */
+  private boolean isMetric(String name) {
+    return metrics.contains(name) || mainSource.contains("\"" + name + "\"");
   }
 
   /** Every EDGEPPO_* variable is a configuration key's, or one the tree reads (EDGEPPO_NVML_LIBRARY, ...). */

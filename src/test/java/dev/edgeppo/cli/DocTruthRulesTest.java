@@ -65,6 +65,15 @@ class DocTruthRulesTest {
     reports(truth.metrics(p), "edgeppo_train_value_los", "edgeppo_journal_health", "DCGM_FI_DEV_GPU_UTILISATION");
   }
 
+  /** A metric registered only in some configurations (serve --fleet's) counts when src/main spells it as a literal. */
+  @Test
+  void metricsRegisteredOnlySometimes() {
+    DocTruth withoutScrape = new DocTruth(truth.root, truth.cli, java.util.Set.of(), truth.agentKeys, truth.hyperparameters,
+        truth.profiles, truth.makeTargets, truth.corpus, truth.javaFiles);
+    MarkdownPage p = page("`edgeppo_journal_healthy` is a literal; `edgeppo_train_policy_loss` is put together from parts.");
+    reports(withoutScrape.metrics(p), "edgeppo_train_policy_loss");
+  }
+
   @Test
   void environmentVariables() {
     MarkdownPage p = page("`EDGEPPO_LEARNING_RATE`, `EDGEPPO_NVML_LIBRARY`, `EDGEPPO_*`, `EDGEPPO_LEARNING_RATIO`.");
