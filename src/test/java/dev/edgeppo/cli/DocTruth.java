@@ -62,6 +62,11 @@ final class DocTruth {
   final Map<String, List<Path>> javaFiles;
   /** src/main/java's text: where conditionally registered metrics are spelled. */
   final String mainSource;
+  /**
+   * The corpus's whole words (letters, digits, '_') and options (--a-b): a name must be one of them, not
+   * a piece of a longer one (observe_period is not observe_period_seconds).
+   */
+  final Set<String> corpusWords;
 
   DocTruth(Path root, CommandSpec cli, Set<String> metrics, Map<String, String> agentKeys, Map<String, Object> hyperparameters,
       Map<String, Map<String, Object>> profiles, Set<String> makeTargets, String corpus, Map<String, List<Path>> javaFiles) {
@@ -85,6 +90,9 @@ final class DocTruth {
           }
         }
     this.mainSource = main.toString();
+    this.corpusWords = new HashSet<>(List.of(corpus.split("[^A-Za-z0-9_]+")));
+    Matcher options = Pattern.compile("(?<![\\w-])--[A-Za-z0-9][A-Za-z0-9-]*").matcher(corpus);
+    while (options.find()) corpusWords.add(options.group());
   }
 
   // ---- the truth, read from the code ----
@@ -208,7 +216,7 @@ final class DocTruth {
     for (MarkdownPage.Code c : page.code) {
       if (c.block() || !c.text().startsWith("--")) continue;
       String flag = c.text().split("[\\s=]", 2)[0].replaceAll("[\\],.:;)]+$", "");
-      if (!all.contains(flag) && !corpus.contains(flag))
+      if (!all.contains(flag) && !corpusWords.contains(flag))
         out.add(page.where(c.line()) + ": `" + flag + "` is an option of no edgeppo command and of no script in the tree");
     }
     return out;
@@ -262,7 +270,7 @@ final class DocTruth {
     Matcher m = ENV.matcher(page.text);
     while (m.find()) {
       String v = m.group();
-      if (!keys.contains(v) && !corpus.contains(v))
+      if (!keys.contains(v) && !corpusWords.contains(v))
         out.add(page.where(lineOf(page.text, m.start())) + ": `" + v + "` is neither a configuration key's variable nor read anywhere in the tree");
     }
     return out;
@@ -277,7 +285,7 @@ final class DocTruth {
     for (MarkdownPage.Code c : page.code) {
       String t = c.text();
       if (c.block() || !SNAKE.matcher(t).matches()) continue;
-      if (agentKeys.containsKey(t) || hyperparameters.containsKey(t) || corpus.contains(t) || corpus.contains(camel(t))) continue;
+      if (agentKeys.containsKey(t) || hyperparameters.containsKey(t) || corpusWords.contains(t) || corpusWords.contains(camel(t))) continue;
       out.add(page.where(c.line()) + ": `" + t + "` is no configuration key, hyperparameter or name in the code");
     }
     return out;

@@ -52,8 +52,8 @@ class DocTruthRulesTest {
 
   @Test
   void flagsOnTheirOwn() {
-    MarkdownPage p = page("`--pending-ttl-seconds` (1800), `--image` (tools/setup.sh), `--pending-ttl-minutes 30`.");
-    reports(truth.standaloneFlags(p), "`--pending-ttl-minutes`");
+    MarkdownPage p = page("`--pending-ttl-seconds` (1800), `--image` (tools/setup.sh), `--pending-ttl-minutes 30`, `--pending-ttl`.");
+    reports(truth.standaloneFlags(p), "`--pending-ttl-minutes`", "`--pending-ttl`");
   }
 
   @Test
@@ -82,8 +82,9 @@ class DocTruthRulesTest {
 
   @Test
   void snakeCaseNames() {
-    MarkdownPage p = page("`pending_ttl_seconds`, `qos_met`, `nvml_unavailable`, `observe_period_millis`, `no_process_utilization`.");
-    reports(truth.names(p), "observe_period_millis");
+    MarkdownPage p = page("`pending_ttl_seconds`, `qos_met`, `nvml_unavailable`, `observe_period_millis`, `no_process_utilization`,"
+        + " `observe_period` (a piece of a real name is not one).");
+    reports(truth.names(p), "observe_period_millis", "`observe_period`");
   }
 
   @Test
