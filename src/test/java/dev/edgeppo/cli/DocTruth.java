@@ -443,8 +443,6 @@ final class DocTruth {
         files = s.filter(Files::isRegularFile).filter(DocTruth::isSource).toList();
       }
       for (Path f : files) {
-        String name = f.getFileName().toString();
-        if (name.equals("README.md")) continue; // a folder's own README, not the project's
         String text = readLenient(f);
         Matcher m = DOC_REFERENCE.matcher(text);
         while (m.find()) {
