@@ -148,6 +148,16 @@ class DocTruthTest {
     assertTrue(readme.code.stream().anyMatch(c -> c.text().equals("make test")), "README's test command is `make test` (.ci/run calls it)");
   }
 
+  /** README's commands at a glance name every command `bin/edgeppo --help` lists. */
+  @Test
+  void readmeListsEveryCommand() {
+    List<String> missing = new ArrayList<>();
+    for (String name : truth.cli.subcommands().keySet())
+      if (!name.equals("help") && readme.code.stream().noneMatch(c -> c.text().startsWith("edgeppo " + name)))
+        missing.add(name);
+    assertEquals(List.of(), missing, "commands README.md's 'Commands at a glance' does not list as `edgeppo NAME ...`");
+  }
+
   /**
    * agent.md's configuration table: every key serve accepts, each once, with the code's default.
    * {@code -Dedgeppo.writeConfigTable=true} (`make config-table`) rewrites its rows from the code first,
