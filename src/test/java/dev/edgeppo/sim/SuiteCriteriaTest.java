@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /**
  * SPEC §6 at reduced size: a fresh agent with serve's defaults, learning through the node's pod observer, on
  * every scenario of the suite and both arrival shapes (one seed, 3,000 feedbacks, 400 scored arrivals a
- * point; docs/learning.md has the full suite): untrained within 0.05 of grant_requested, train-mode mean within 0.10
+ * point; README has the full suite): untrained within 0.05 of grant_requested, train-mode mean within 0.10
  * of it, and at 3,000 feedbacks beating it by a clear margin wherever the oracle shows headroom.
  */
 class SuiteCriteriaTest {
