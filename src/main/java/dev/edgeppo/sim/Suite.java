@@ -242,7 +242,7 @@ public final class Suite {
         m.put(e.getKey(), sc);
         progress.accept(scored.size());
       }
-      double bound = HindsightBound.mean(scored, co);
+      double bound = HindsightBound.stretch(scored, co);
       m.put("bound", new Score(new PolicyStats(scored.size(), bound, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN),
           Double.NaN, null));
       eval.put(cp, m);

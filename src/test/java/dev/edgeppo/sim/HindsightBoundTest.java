@@ -14,9 +14,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * The bound is a bound: no policy, however it grants (cores and memory), scores any pod above it on a
- * crowded node with co-tenants, OOM kills and contention; and it is exact where nothing is outside the
- * grant's control: a lone pod, where the simulator itself, tried at every grant, reaches it.
+ * The bounds are bounds: no policy, however it grants (cores and memory), scores any pod above its own
+ * bound, nor a stretch's mean above the stretch's bound (which knows the GPU's capacity and memory), on a
+ * crowded node with co-tenants, OOM kills and contention; and the per-pod bound is exact where nothing is
+ * outside the grant's control: a lone pod, where the simulator itself, tried at every grant, reaches it.
  */
 class HindsightBoundTest {
   /** Grants a random share of the ask and, now and then, memory below the working set (an OOM kill). */
@@ -51,8 +52,13 @@ class HindsightBoundTest {
       policies.put("random", n -> Baseline.random(3, Hyperparameters.serving().actionMapping()));
       policies.put("ppo", n -> PpoPolicy.training(learner, n, 11));
       policies.put("wild", n -> wild(5));
+      double stretch = HindsightBound.stretch(pods, co), perPod = HindsightBound.mean(pods, co);
+      assertTrue(stretch <= perPod + 1e-9, m + ": the stretch's bound " + stretch + " above the mean of the pods' own " + perPod);
       for (var e : policies.entrySet()) {
-        for (SimulationRunner.Outcome o : SimulationRunner.run(pods, pods.size(), co, e.getValue(), x -> {})) {
+        List<SimulationRunner.Outcome> outcomes = SimulationRunner.run(pods, pods.size(), co, e.getValue(), x -> {});
+        double mean = outcomes.stream().mapToDouble(SimulationRunner.Outcome::reward).average().orElseThrow();
+        assertTrue(mean <= stretch + 1e-9, m + "/" + e.getKey() + ": mean " + mean + " above the stretch's bound " + stretch);
+        for (SimulationRunner.Outcome o : outcomes) {
           double bound = HindsightBound.of(pods.get(o.podIndex()), co);
           assertTrue(o.reward() <= bound + 1e-9, m + "/" + e.getKey() + ": pod " + o.podIndex() + " scored " + o.reward() + " above its bound " + bound);
           checked++;
