@@ -134,7 +134,7 @@ final class SimulateCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "  %s/%s: %s%n", cr.cell().scenario().json(), cr.cell().arrivals(), String.join("; ", cr.losses().worst(2)));
     }
     List<String> f = Suite.failures(r);
-    if (f.isEmpty()) out.println("SPEC §6 criteria: met in every cell");
+    if (f.isEmpty()) out.println("SPEC §6 criteria: met in every cell and over the cells");
     else {
       out.println("SPEC §6 criteria: " + f.size() + " failure(s)");
       f.forEach(x -> out.println("  " + x));

@@ -337,7 +337,17 @@ public final class Suite {
    * pays: the median share of the bound's headroom at {@value #LEARNING_STRETCH} at least {@value #MEDIAN_CAPTURED}.
    */
   public static List<String> failures(Result r) {
-    List<String> f = new ArrayList<>();
+    return failing(r).stream().map(Failure::message).toList();
+  }
+
+  /** SPEC §6's criteria, each its own name, so a report can say which hold. */
+  public enum Criterion { UNTRAINED, TRAIN_MODE, INFER_MODE, BOUND, CAPTURED }
+
+  public record Failure(Criterion criterion, String message) {}
+
+  /** As {@link #failures(Result)}, each failure with the criterion it breaks. */
+  public static List<Failure> failing(Result r) {
+    List<Failure> f = new ArrayList<>();
     Config config = r.config();
     int judged = config.judged();
     List<Double> shares = new ArrayList<>();
@@ -345,25 +355,25 @@ public final class Suite {
       String where = c.cell().scenario().json() + "/" + c.cell().arrivals() + "/seed " + c.cell().seed();
       double untrained = c.margin(0);
       if (untrained < -UNTRAINED_TOLERANCE)
-        f.add(String.format(java.util.Locale.ROOT, "%s: untrained %+.3f against grant_requested (tolerance %.2f)", where, untrained, UNTRAINED_TOLERANCE));
+        f.add(new Failure(Criterion.UNTRAINED, String.format(java.util.Locale.ROOT, "%s: untrained %+.3f against grant_requested (tolerance %.2f)", where, untrained, UNTRAINED_TOLERANCE)));
       for (int stretch : config.trainStretches()) {
         double gap = c.trainGap(stretch);
         if (gap < -TRAIN_TOLERANCE)
-          f.add(String.format(java.util.Locale.ROOT, "%s: train-mode mean over %d feedbacks %+.3f against grant_requested (tolerance %.2f)", where, stretch, gap, TRAIN_TOLERANCE));
+          f.add(new Failure(Criterion.TRAIN_MODE, String.format(java.util.Locale.ROOT, "%s: train-mode mean over %d feedbacks %+.3f against grant_requested (tolerance %.2f)", where, stretch, gap, TRAIN_TOLERANCE)));
       }
       if (c.headroom(judged) >= HEADROOM && c.margin(judged) < CLEAR_MARGIN)
-        f.add(String.format(java.util.Locale.ROOT, "%s: at %d feedbacks infer-mode %+.3f against grant_requested where the demand-aware reference has %+.3f (wanted >= %.2f)",
-            where, judged, c.margin(judged), c.headroom(judged), CLEAR_MARGIN));
+        f.add(new Failure(Criterion.INFER_MODE, String.format(java.util.Locale.ROOT, "%s: at %d feedbacks infer-mode %+.3f against grant_requested where the demand-aware reference has %+.3f (wanted >= %.2f)",
+            where, judged, c.margin(judged), c.headroom(judged), CLEAR_MARGIN)));
       for (int cp : config.points())
         if (c.margin(cp) > c.boundHeadroom(cp) + 1e-9)
-          f.add(String.format(java.util.Locale.ROOT, "%s: at %d PPO %+.3f is above the bound's %+.3f: the bound is none", where, cp, c.margin(cp), c.boundHeadroom(cp)));
+          f.add(new Failure(Criterion.BOUND, String.format(java.util.Locale.ROOT, "%s: at %d PPO %+.3f is above the bound's %+.3f: the bound is none", where, cp, c.margin(cp), c.boundHeadroom(cp))));
       double share = c.captured(config.capturedAt());
       if (Double.isFinite(share)) shares.add(share);
     }
     double median = median(shares);
     if (!shares.isEmpty() && median < MEDIAN_CAPTURED)
-      f.add(String.format(java.util.Locale.ROOT, "median share of the bound's headroom at %d over %d cells %.0f %% (wanted >= %.0f %%)",
-          config.capturedAt(), shares.size(), 100 * median, 100 * MEDIAN_CAPTURED));
+      f.add(new Failure(Criterion.CAPTURED, String.format(java.util.Locale.ROOT, "median share of the bound's headroom at %d over %d cells %.0f %% (wanted >= %.0f %%)",
+          config.capturedAt(), shares.size(), 100 * median, 100 * MEDIAN_CAPTURED)));
     return f;
   }
 
