@@ -99,17 +99,18 @@ public final class HindsightBound {
     if (pods.isEmpty()) return Double.NaN;
     int np = pods.size();
     java.util.List<PodOptions> opts = pods.stream().map(p -> options(p, coTenants)).toList();
-    long t0 = Long.MAX_VALUE, t1 = Long.MIN_VALUE;
-    for (PodOptions o : opts) {
-      t0 = Math.min(t0, o.times()[0]);
-      t1 = Math.max(t1, o.times()[o.times().length - 1]);
+    // The sample times of the stretch, each once; slot[p][i]: the index of pod p's i-th sample time.
+    long[] times = opts.stream().flatMapToLong(o -> java.util.Arrays.stream(o.times())).sorted().distinct().toArray();
+    int span = times.length;
+    int[][] slot = new int[np][];
+    for (int p = 0; p < np; p++) {
+      long[] ts = opts.get(p).times();
+      slot[p] = new int[ts.length];
+      for (int i = 0; i < ts.length; i++) slot[p][i] = java.util.Arrays.binarySearch(times, ts[i]);
     }
-    int span = (int) (t1 - t0 + 1);
     double[] capacity = new double[span], lambda = new double[span], load = new double[span];
-    boolean[] sampled = new boolean[span];
-    for (PodOptions o : opts) for (long t : o.times()) sampled[(int) (t - t0)] = true;
     for (int k = 0; k < span; k++)
-      capacity[k] = Math.max(0, (MAX_WANTED - coTenants.demand(t0 + k)) / SimNode.COVERED_SHARE_OF_DEMAND);
+      capacity[k] = Math.max(0, (MAX_WANTED - coTenants.demand(times[k])) / SimNode.COVERED_SHARE_OF_DEMAND);
     // Memory: pod i's constraint counts the pods before it (arrival order, as the simulator starts them)
     // still running at its arrival. others[i]: their indices; free[i]: what the co-tenants leave then.
     int[][] others = new int[np][];
@@ -154,16 +155,15 @@ public final class HindsightBound {
         double memCost = mu[j] * (o.workingSet() + bigM[j]);
         memCost += nu[j];
         for (int i : inConstraints.get(j)) memCost += mu[i] * o.workingSet() + nu[i];
-        double run = choose(o, lambda, t0, load, memCost);
+        double run = choose(o, slot[j], lambda, load, memCost);
         starts[j] = run > o.oom();
         total += Math.max(run, o.oom());
       }
-      for (int k = 0; k < span; k++) if (sampled[k]) total += lambda[k] * capacity[k];
+      for (int k = 0; k < span; k++) total += lambda[k] * capacity[k];
       for (int i = 0; i < np; i++) total += mu[i] * (free[i] + bigM[i]) + nu[i] * maxStarted[i];
       best = Math.min(best, total);
       double stepSize = STEP / Math.sqrt(it + 1);
-      for (int k = 0; k < span; k++)
-        if (sampled[k]) lambda[k] = Math.max(0, lambda[k] + stepSize * (load[k] - capacity[k]) / 100);
+      for (int k = 0; k < span; k++) lambda[k] = Math.max(0, lambda[k] + stepSize * (load[k] - capacity[k]) / 100);
       for (int i = 0; i < np; i++) {
         double l = starts[i] ? opts.get(i).workingSet() + bigM[i] : 0;
         int count = starts[i] ? 1 : 0;
@@ -186,22 +186,25 @@ public final class HindsightBound {
    * demand it covers to {@code load} (the caller discards it if the pod does better OOM-killed... which it
    * never does with QoS, see below).
    */
-  private static double choose(PodOptions o, double[] lambda, long t0, double[] load, double memCost) {
+  private static double choose(PodOptions o, int[] slot, double[] lambda, double[] load, double memCost) {
     double without = o.withoutQos() - memCost;
     if (o.withQos() == Double.NEGATIVE_INFINITY) return without;
     int n = o.times().length;
-    Integer[] order = new Integer[n];
     double[] cost = new double[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-      cost[i] = lambda[(int) (o.times()[i] - t0)] * o.demand()[i];
-    }
-    java.util.Arrays.sort(order, (a, b) -> Double.compare(cost[a], cost[b]));
+    for (int i = 0; i < n; i++) cost[i] = lambda[slot[i]] * o.demand()[i];
+    // The cheapest toCover samples: those below the toCover-th smallest cost, then ties up to the count.
+    double[] sorted = cost.clone();
+    java.util.Arrays.sort(sorted);
     double paid = 0;
-    for (int i = 0; i < o.toCover(); i++) paid += cost[order[i]];
+    for (int i = 0; i < o.toCover(); i++) paid += sorted[i];
     double with = o.withQos() - memCost - paid;
     if (with <= without || with <= o.oom()) return without;
-    for (int i = 0; i < o.toCover(); i++) load[(int) (o.times()[order[i]] - t0)] += o.demand()[order[i]];
+    double threshold = sorted[o.toCover() - 1];
+    int below = 0;
+    for (int i = 0; i < n; i++) if (cost[i] < threshold) below++;
+    int ties = o.toCover() - below;
+    for (int i = 0; i < n; i++)
+      if (cost[i] < threshold || (cost[i] == threshold && ties-- > 0)) load[slot[i]] += o.demand()[i];
     return with;
   }
 
