@@ -183,19 +183,27 @@ public final class Suite {
   }
 
   /** The arrivals of one cell with the scenario's hidden usage: the first N train, the rest are scored. */
-  static List<SimPod> pods(Config c, Cell cell) {
+  static List<SimPod> pods(Config c, Cell cell) { return pods(c, cell, shiftAt(c)); }
+
+  /** The shift comes halfway through the learning stretch, so the last checkpoint scores the model after it. */
+  static int shiftAt(Config c) { return c.trainCount() / 2; }
+
+  /** As {@link #pods(Config, Cell)} with the shift at arrival {@code shiftAt} (the same asks and draws). */
+  static List<SimPod> pods(Config c, Cell cell, int shiftAt) {
     int count = c.trainCount() + c.evalFeedbacks();
     List<SimPod> asked = switch (cell.arrivals()) {
       case "trace" -> c.trace().pods(count, cell.seed(), c.concurrency());
       case "synthetic" -> ArrivalProcess.synthetic(count, cell.seed(), c.concurrency());
       default -> throw new IllegalArgumentException(cell.arrivals());
     };
-    // The shift comes halfway through the learning stretch, so the last checkpoint scores the model after it.
-    return cell.scenario().apply(asked, cell.seed(), c.trainCount() / 2);
+    return cell.scenario().apply(asked, cell.seed(), shiftAt);
   }
 
   static CellResult runCell(Config c, Cell cell, java.util.function.LongConsumer progress) {
     List<SimPod> all = pods(c, cell);
+    // A point before the shift is scored on the model in force then: the same arrivals with no shift
+    // (its scored stretch would otherwise reach past the shift, into usage it could not have seen).
+    List<SimPod> unshifted = pods(c, cell, Integer.MAX_VALUE);
     CoTenants co = cell.scenario().coTenants(cell.seed());
     int n = c.trainCount();
     List<SimPod> train = all.subList(0, n);
@@ -224,7 +232,7 @@ public final class Suite {
     }
     Map<Integer, Map<String, Score>> eval = new TreeMap<>();
     for (int cp : c.points()) {
-      List<SimPod> scored = all.subList(cp, cp + c.evalFeedbacks());
+      List<SimPod> scored = (cp < shiftAt(c) ? unshifted : all).subList(cp, cp + c.evalFeedbacks());
       PpoLearner.Snapshot s = snapshots.get(cp);
       Map<String, Function<SimNode, AllocationPolicy>> policies = new LinkedHashMap<>();
       policies.put("ppo", node -> PpoPolicy.frozen(c.hp(), s, node, cell.seed()));
