@@ -165,6 +165,26 @@ class SimulateCommandTest {
     assertTrue(oracle > grant + 0.2, oracle + " vs " + grant);
   }
 
+  /** Points before the shift are scored on the first model: the same asks and draws, no pod past the shift changed. */
+  @Test
+  void pointsBeforeTheShiftMeetTheModelInForceThen() {
+    Suite.Config c = new Suite.Config(List.of(UsageModel.SHIFT, UsageModel.BURSTY), List.of("synthetic"), List.of(4L), List.of(100, 300), 200,
+        Hyperparameters.serving(), "cpu", 0.5, 2.0, TraceReplay.excerpt(), 1);
+    Suite.Cell shift = new Suite.Cell(UsageModel.SHIFT, "synthetic", 4), bursty = new Suite.Cell(UsageModel.BURSTY, "synthetic", 4);
+    assertEquals(150, Suite.shiftAt(c));
+    List<SimPod> shifted = Suite.pods(c, shift), unshifted = Suite.pods(c, shift, Integer.MAX_VALUE);
+    assertEquals(shifted.subList(0, 150), unshifted.subList(0, 150));
+    for (int i = 150; i < shifted.size(); i++) {
+      assertEquals(shifted.get(i).requestCores(), unshifted.get(i).requestCores());
+      // After the shift small asks use 90-100 % of the ask; before it, a third to a half.
+      if (shifted.get(i).requestCores() <= UsageModel.SMALL_ASK) {
+        assertTrue(shifted.get(i).baseDemand() >= 0.9 * shifted.get(i).requestCores());
+        assertTrue(unshifted.get(i).baseDemand() <= 0.5 * unshifted.get(i).requestCores() + 1e-9);
+      }
+    }
+    assertEquals(Suite.pods(c, bursty), Suite.pods(c, bursty, Integer.MAX_VALUE), "only the shift has a second model");
+  }
+
   @Test
   void arrivalsArePureFunctionsOfTheSeed() {
     assertEquals(ArrivalProcess.synthetic(50, 9, 2.0), ArrivalProcess.synthetic(50, 9, 2.0));
