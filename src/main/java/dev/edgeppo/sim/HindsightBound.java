@@ -7,7 +7,7 @@ import dev.edgeppo.random.Noise;
  * A true upper bound on the SPEC §1 reward any policy can score for one pod of a simulated run: the best
  * reward over every grant the pod could be given (1 to its ask, cores %), with everything outside the grant
  * at its most favourable value. No policy scores a pod above it, whatever it knows; proof in
- * docs/learning-bound.md. In short, for a fixed grant {@code g}:
+ * docs/learning.md, "The bound". In short, for a fixed grant {@code g}:
  * <ul>
  * <li>when the pod's measured window samples are taken depends only on its arrival and lifetime, not on
  *     any policy, and so does its demand path (a pure function of its own seed and the time);</li>
@@ -182,9 +182,9 @@ public final class HindsightBound {
   }
 
   /**
-   * A started pod's best under the multipliers, {@code memCost} already charged; when QoS wins, adds the
-   * demand it covers to {@code load} (the caller discards it if the pod does better OOM-killed... which it
-   * never does with QoS, see below).
+   * A started pod's best under the multipliers, {@code memCost} already charged: without QoS, or with it
+   * paying for its cheapest 90 % of samples. Only when QoS wins (over starting without it and over being
+   * OOM-killed) does it add the demand it covers to {@code load}, the constraint's side of the subgradient.
    */
   private static double choose(PodOptions o, int[] slot, double[] lambda, double[] load, double memCost) {
     double without = o.withoutQos() - memCost;

@@ -160,9 +160,9 @@ class SimulateCommandTest {
     assertEquals(peak, p.peakDemand(), 1e-9);
     assertTrue(g.cores() >= Math.ceil(0.9 * peak) && g.cores() <= Math.ceil(peak), g + " for a peak of " + peak);
     assertEquals(4096, g.memoryMb());
-    double oracle = SimulationRunner.run(List.of(p), 1, n -> Baseline.demandAware(), x -> {}).getFirst().reward();
+    double aware = SimulationRunner.run(List.of(p), 1, n -> Baseline.demandAware(), x -> {}).getFirst().reward();
     double grant = SimulationRunner.run(List.of(p), 1, n -> Baseline.grantRequested(), x -> {}).getFirst().reward();
-    assertTrue(oracle > grant + 0.2, oracle + " vs " + grant);
+    assertTrue(aware > grant + 0.2, aware + " vs " + grant);
   }
 
   /** Points before the shift are scored on the first model: the same asks and draws, no pod past the shift changed. */
