@@ -43,9 +43,15 @@ public final class AllocationTable {
    * judged as it did, or why it did not observe. {@code throttledSamples} and {@code peakMemoryMib} are null
    * when nothing was read.
    */
-  public record Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why) {
+  public record Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why,
+                            dev.edgeppo.observe.slo.SloVerdict slo) {
     public Observation {
       why = List.copyOf(why);
+    }
+
+    /** An observation without a declared service level (or not judged yet). */
+    public Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why) {
+      this(samples, throttledSamples, peakMemoryMib, why, null);
     }
   }
 

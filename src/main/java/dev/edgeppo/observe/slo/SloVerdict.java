@@ -15,7 +15,7 @@ public record SloVerdict(Objective objective, Outcome outcome, double value, Str
   /** Only meaningful when {@link #decided()}. */
   public boolean met() { return outcome == Outcome.MET; }
 
-  static SloVerdict undecided(Objective objective, String reason, int scrapes, int failed) {
+  public static SloVerdict undecided(Objective objective, String reason, int scrapes, int failed) {
     return new SloVerdict(objective, Outcome.UNDECIDED, Double.NaN, reason, scrapes, failed);
   }
 }
