@@ -32,7 +32,7 @@ public final class HttpScraper implements Scraper {
   public static final int DEFAULT_MAX_BYTES = 4 << 20;
 
   /** The reasons a scrape fails, as metric labels. */
-  public static final List<String> FAILURE_REASONS = List.of("timeout", "too_large", "connect", "http_status", "malformed", "io");
+  public static final List<String> FAILURE_REASONS = List.of("timeout", "too_large", "connect", "http_status", "malformed", "io", "no_pod_ip");
 
   private final HttpClient client;
   private final Duration timeout;
@@ -57,7 +57,18 @@ public final class HttpScraper implements Scraper {
     scrapes.increment();
     String failure = null;
     String detail = null;
-    HttpRequest req = HttpRequest.newBuilder(endpoint.url()).timeout(timeout).GET()
+    java.net.URI url;
+    try {
+      url = endpoint.resolve();
+    } catch (RuntimeException e) { // the API server could not be asked, or gave an IP that makes no URL
+      url = null;
+      detail = e.getMessage();
+    }
+    if (url == null) {
+      failures.get("no_pod_ip").increment();
+      return Scrape.failed(atSeconds, "no_pod_ip" + (detail == null ? ": the pod has no IP yet" : ": " + detail));
+    }
+    HttpRequest req = HttpRequest.newBuilder(url).timeout(timeout).GET()
         .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5").build();
     CompletableFuture<HttpResponse<byte[]>> f = client.sendAsync(req, info -> bounded(info));
     try {

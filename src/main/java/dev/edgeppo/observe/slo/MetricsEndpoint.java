@@ -3,16 +3,38 @@ package dev.edgeppo.observe.slo;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * Where a pod publishes its metrics and what it promises (SPEC §4 {@code slo}, SPEC §5 annotations):
- * an {@code http://HOST:PORT/PATH} URL and an {@link Objective}.
+ * an {@code http://HOST:PORT/PATH} URL and an {@link Objective}. On the DRA path the pod's IP may be
+ * unknown when its claim is prepared: such an endpoint has no {@code url} but the annotation and a
+ * lookup of {@code status.podIP}, asked again at each scrape until it answers ({@link #resolve}).
  */
-public record MetricsEndpoint(URI url, Objective objective) {
+public record MetricsEndpoint(URI url, Objective objective, String annotation, Supplier<String> podIp) {
 
   public MetricsEndpoint {
     Objects.requireNonNull(objective, "objective");
-    checkUrl(url);
+    if (url != null) checkUrl(url);
+    else {
+      Objects.requireNonNull(podIp, "a URL or a pod IP lookup");
+      fromAnnotation(annotation, "127.0.0.1"); // the annotation's own checks, now rather than at the first scrape
+    }
+  }
+
+  /** A fixed URL (SPEC §4 {@code slo.metrics_url}). */
+  public MetricsEndpoint(URI url, Objective objective) { this(url, objective, null, null); }
+
+  /** The pod's annotation {@code PORT[/PATH]}, its IP looked up when scraping (null while it has none). */
+  public static MetricsEndpoint ofPod(String annotation, Objective objective, Supplier<String> podIp) {
+    return new MetricsEndpoint(null, objective, annotation, podIp);
+  }
+
+  /** The URL to scrape now; null while the pod has no IP. */
+  public URI resolve() {
+    if (url != null) return url;
+    String ip = podIp.get();
+    return ip == null || ip.isBlank() ? null : fromAnnotation(annotation, ip.strip());
   }
 
   /**
