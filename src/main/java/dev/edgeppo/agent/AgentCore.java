@@ -86,6 +86,20 @@ public final class AgentCore implements AutoCloseable {
    */
   public FeedbackResult feedback(Feedback fb) { return feedback(fb, AllocationTable.Source.HTTP, null); }
 
+  /**
+   * SPEC §5, webhook pods: the pod carrying allocation {@code id}'s annotation now exists with {@code podUid};
+   * bind it and observe it like any other (with its declared service level, if any). False when the allocation
+   * is unknown, no longer pending, or already names a pod (a repeated watch event, say).
+   */
+  public boolean bindPod(String id, String podUid, dev.edgeppo.observe.slo.MetricsEndpoint slo) {
+    if (!dev.edgeppo.observe.PodCgroup.isUid(podUid)) return false;
+    String uid = dev.edgeppo.observe.PodCgroup.normalize(podUid);
+    if (!allocations.bindPod(id, uid)) return false;
+    AllocationTable.Record r = allocations.view(id).orElseThrow().record();
+    observe(id, uid, r.gpuIndex(), r.cores(), r.memoryMb(), r.requestedCores(), slo);
+    return true;
+  }
+
   /** Hands an allocation that names its pod to the observer, or records why nobody observes it. */
   private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb, int requestedCores,
                        dev.edgeppo.observe.slo.MetricsEndpoint slo) {
