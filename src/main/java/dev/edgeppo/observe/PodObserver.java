@@ -290,7 +290,12 @@ public final class PodObserver implements AutoCloseable {
   private void scrapeAll(List<Observation> obs, double at) {
     if (obs.size() == 1) {
       Observation o = obs.getFirst();
-      Scrape s = scraper.scrape(o.target.slo(), at);
+      Scrape s;
+      try {
+        s = scraper.scrape(o.target.slo(), at);
+      } catch (RuntimeException e) { // a Scraper should answer a failed Scrape; one that throws fails only this scrape
+        s = Scrape.failed(at, "io: " + e);
+      }
       count(s);
       o.scrapes.add(s);
       return;
