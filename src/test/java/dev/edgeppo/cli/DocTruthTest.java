@@ -148,6 +148,40 @@ class DocTruthTest {
     assertTrue(readme.code.stream().anyMatch(c -> c.text().equals("make test")), "README's test command is `make test` (.ci/run calls it)");
   }
 
+  /**
+   * agent.md's HTTP API table names exactly the body fields the router accepts (Router's field sets,
+   * read by reflection: they are the parser's own lists).
+   */
+  @Test
+  void httpApiTableNamesTheBodyFields() throws Exception {
+    MarkdownPage agent = pages.get(ROOT.resolve("docs/agent.md"));
+    MarkdownPage.Table api = agent.tables.stream().filter(t -> t.header().get(0).equals("endpoint")).findFirst().orElseThrow();
+    Map<String, Set<String>> want = Map.of(
+        "POST /allocate", union(routerFields("ALLOCATE_FIELDS"), routerFields("SLO_FIELDS")),
+        "POST /feedback", routerFields("FEEDBACK_FIELDS"));
+    for (Map.Entry<String, Set<String>> e : want.entrySet()) {
+      List<String> row = api.rows().stream().filter(r -> r.get(0).equals("`" + e.getKey() + "`")).findFirst()
+          .orElseThrow(() -> new AssertionError("docs/agent.md's HTTP API table has no row for " + e.getKey()));
+      Set<String> named = new java.util.TreeSet<>();
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("`([a-z][a-z_]*)`").matcher(row.get(1));
+      while (m.find()) named.add(m.group(1));
+      assertEquals(new java.util.TreeSet<>(e.getValue()), named, "body fields of " + e.getKey() + " in docs/agent.md against Router");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Set<String> routerFields(String name) throws Exception {
+    java.lang.reflect.Field f = Class.forName("dev.edgeppo.server.Router").getDeclaredField(name);
+    f.setAccessible(true);
+    return (Set<String>) f.get(null);
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> out = new java.util.HashSet<>(a);
+    out.addAll(b);
+    return out;
+  }
+
   /** README's commands at a glance name every command `bin/edgeppo --help` lists. */
   @Test
   void readmeListsEveryCommand() {
