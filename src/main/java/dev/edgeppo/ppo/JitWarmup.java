@@ -3,14 +3,22 @@ package dev.edgeppo.ppo;
 import static dev.edgeppo.ppo.ParamLayout.ACTION_DIM;
 import static dev.edgeppo.ppo.ParamLayout.STATE_DIM;
 
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
- * Makes a fresh JVM's first real updates fast: runs updates of the learner's own shape (T, H, minibatches,
- * epochs) on a throwaway copy (fresh parameters, fresh Adam state, a synthetic batch, a backend of its own)
- * until the JIT has compiled the update ({@link JitSettling}), bounded by a number of updates. Nothing the
- * learner holds is read or written.
+ * Makes a fresh JVM's first real updates fast: runs updates of a small shape derived from the learner's
+ * ({@link #warmupShape}: its width H and minibatch length, one epoch, a few minibatches) on a throwaway copy
+ * (fresh parameters, fresh Adam state, a synthetic batch, a backend of its own) until the JIT has compiled
+ * the update ({@link JitSettling}), bounded by a number of updates AND by a deadline. Nothing the learner
+ * holds is read or written.
+ *
+ * <p>Why small and time-bounded: the JIT compiles methods, not shapes, so the same code paths compiled on a
+ * one-epoch update serve a hundred-epoch one; warming on the learner's full shape (H 256, 100 epochs: ~1 s per
+ * update cold) took minutes and held the first real update behind it. The deadline is the promise that a real
+ * update never waits more than {@link #DEFAULT_DEADLINE} for the warm-up, whatever the shape.
  *
  * <p>Why: the update's Vector API code is fast only once C2 has compiled it; interpreted or in C1 each
  * vector operation allocates, and the first updates of a fresh JVM take 15-900 ms where a warm one takes
@@ -23,33 +31,61 @@ public final class JitWarmup {
 
   /** Default bound: enough for C2 on a loaded 2-core machine (settles after ~200-600 updates of T 32). */
   public static final int DEFAULT_MAX_UPDATES = 2000;
+  /** Default time bound: a real update queued behind the warm-up waits at most this long for it. */
+  public static final Duration DEFAULT_DEADLINE = Duration.ofSeconds(3);
+  /** Minibatches per warm-up update: enough to run the minibatch loop's back edge, few enough to be short. */
+  static final int WARMUP_MINIBATCHES = 2;
 
   /**
    * @param updates     updates run
-   * @param settled     the JIT settled before the bound (false: stopped by the bound or cancelled)
+   * @param settled     the JIT settled before the bound (false: stopped by a bound, the deadline or cancelled)
    * @param millis      wall time of the warm-up
    * @param lastMedianUs median update time of the last window, µs
    */
   public record Result(int updates, boolean settled, long millis, double lastMedianUs) {}
 
   /**
-   * Runs the warm-up on {@code backend} (a separate instance from the learner's: it is closed by the caller)
-   * for hyperparameters {@code hp}; stops when settled, after {@code maxUpdates}, or when {@code cancelled}.
+   * The shape the warm-up trains on: the learner's width and minibatch length (the loops' trip counts the
+   * JIT profiles), one epoch, {@link #WARMUP_MINIBATCHES} minibatches (fewer if the learner's batch is smaller).
    */
-  public static Result run(UpdateBackend backend, Hyperparameters hp, int maxUpdates, BooleanSupplier cancelled) {
-    PolicyParams params = PolicyParams.initialise(hp.hidden(), hp.initialStd(), 0x5eed);
+  public static Hyperparameters warmupShape(Hyperparameters hp) {
+    int mb = hp.minibatchFor(hp.batchSize());
+    int t = Math.min(hp.batchSize(), WARMUP_MINIBATCHES * mb);
+    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    o.put("epochs", 1).put("batch_size", t).put("minibatch_size", hp.minibatchSize() == 0 ? 0 : mb);
+    return hp.with(o);
+  }
+
+  /** {@link #run(UpdateBackend, Hyperparameters, int, Duration, LongSupplier, BooleanSupplier)} on the wall clock. */
+  public static Result run(UpdateBackend backend, Hyperparameters hp, int maxUpdates, Duration deadline, BooleanSupplier cancelled) {
+    return run(backend, hp, maxUpdates, deadline, System::nanoTime, cancelled);
+  }
+
+  /**
+   * Runs the warm-up on {@code backend} (a separate instance from the learner's: it is closed by the caller)
+   * on {@link #warmupShape}{@code (hp)}; stops when settled, after {@code maxUpdates}, when {@code deadline}
+   * has passed on {@code nanoClock} (checked before each update, so the overrun is at most one small-shape
+   * update), or when {@code cancelled}. The clock is a parameter so that a test can hold the bound without
+   * measuring time.
+   */
+  public static Result run(UpdateBackend backend, Hyperparameters hp, int maxUpdates, Duration deadline, LongSupplier nanoClock,
+      BooleanSupplier cancelled) {
+    if (deadline.isNegative()) throw new IllegalArgumentException("warm-up deadline must not be negative, got " + deadline);
+    Hyperparameters shape = warmupShape(hp);
+    PolicyParams params = PolicyParams.initialise(shape.hidden(), shape.initialStd(), 0x5eed);
     AdamState adam = new AdamState(params.layout());
-    RolloutBatch batch = syntheticBatch(hp.batchSize(), new SplittableRandom(7));
+    RolloutBatch batch = syntheticBatch(shape.batchSize(), new SplittableRandom(7));
     JitSettling settling = new JitSettling();
-    long start = System.nanoTime();
+    long start = nanoClock.getAsLong();
+    long budget = deadline.toNanos();
     int n = 0;
-    while (n < maxUpdates && !settling.settled() && !cancelled.getAsBoolean()) {
-      long t0 = System.nanoTime();
-      backend.update(params, adam, batch, hp);
-      settling.record(System.nanoTime() - t0);
+    while (n < maxUpdates && !settling.settled() && !cancelled.getAsBoolean() && nanoClock.getAsLong() - start < budget) {
+      long t0 = nanoClock.getAsLong();
+      backend.update(params, adam, batch, shape);
+      settling.record(nanoClock.getAsLong() - t0);
       n++;
     }
-    return new Result(n, settling.settled(), (System.nanoTime() - start) / 1_000_000, settling.lastMedianMicros());
+    return new Result(n, settling.settled(), (nanoClock.getAsLong() - start) / 1_000_000, settling.lastMedianMicros());
   }
 
   /** A plausible batch: states in [0,1], actions near the middle, rewards in the agent's range, a few dones. */
