@@ -10,7 +10,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Makes a fresh JVM's first real updates fast: runs updates of a small shape derived from the learner's
- * ({@link #warmupShape}: its width H and minibatch length, one epoch, a few minibatches) on a throwaway copy
+ * ({@link #warmupShape}: one epoch, a few minibatches, width and minibatch length at most 64 + remainder)
+ * on a throwaway copy
  * (fresh parameters, fresh Adam state, a synthetic batch, a backend of its own) until the JIT has compiled
  * the update ({@link JitSettling}), bounded by a number of updates AND by a deadline. Nothing the learner
  * holds is read or written.
@@ -44,15 +45,29 @@ public final class JitWarmup {
    */
   public record Result(int updates, boolean settled, long millis, double lastMedianUs) {}
 
+  /** Widths and minibatch lengths above this are warmed at a smaller size with the same remainder. */
+  static final int SMALL = 64;
+
   /**
-   * The shape the warm-up trains on: the learner's width and minibatch length (the loops' trip counts the
-   * JIT profiles), one epoch, {@link #WARMUP_MINIBATCHES} minibatches (fewer if the learner's batch is smaller).
+   * A size no larger than {@code n} with the same remainder modulo {@link #SMALL} (so modulo every vector
+   * length that divides it: 4, 8, 16 floats): the vector loops take the same main and tail paths, so the
+   * code C2 compiles and the branch profiles it keeps are those of size {@code n}.
+   */
+  static int small(int n) { return n <= SMALL ? n : SMALL + n % SMALL; }
+
+  /**
+   * The shape the warm-up trains on: one epoch of a few minibatches, at a width and minibatch length no
+   * larger than {@link #SMALL} + remainder ({@link #small}). Measured: warming H 256 at its own width left
+   * the first update of one epoch at 3 s cold (interpreted Vector API, each lane operation allocating), so
+   * a deadline of a few seconds ran one update and compiled nothing; the small shape runs hundreds of updates
+   * in that time and C2 compiles the same methods.
    */
   public static Hyperparameters warmupShape(Hyperparameters hp) {
-    int mb = hp.minibatchFor(hp.batchSize());
-    int t = Math.min(hp.batchSize(), WARMUP_MINIBATCHES * mb);
+    int mb = small(hp.minibatchFor(hp.batchSize()));
     com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-    o.put("epochs", 1).put("batch_size", t).put("minibatch_size", hp.minibatchSize() == 0 ? 0 : mb);
+    o.put("epochs", 1).put("hidden", small(hp.hidden())).put("replay_size", 0);
+    if (hp.minibatchSize() == 0) o.put("batch_size", mb).put("minibatch_size", 0); // one whole-batch minibatch, as the learner
+    else o.put("batch_size", Math.min(hp.batchSize(), WARMUP_MINIBATCHES * mb)).put("minibatch_size", mb);
     return hp.with(o);
   }
 

@@ -21,7 +21,7 @@ class JitWarmupTest {
       public UpdateMetrics update(PolicyParams p, AdamState a, RolloutBatch b, Hyperparameters hp) {
         updates.incrementAndGet();
         assertEquals(JitWarmup.warmupShape(SMALL).batchSize(), b.size(), "the warm-up's small batch");
-        assertEquals(SMALL.hidden(), p.layout().hidden(), "the learner's own width");
+        assertEquals(SMALL.hidden(), p.layout().hidden(), "a small learner is warmed at its own width");
         return cpu.update(p, a, b, hp);
       }
     };
@@ -78,18 +78,26 @@ class JitWarmupTest {
   }
 
   @Test
-  void theWarmupShapeIsOneEpochOfAFewMinibatchesAtTheLearnersWidth() {
-    com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+  void theWarmupShapeIsOneEpochOfAFewSmallMinibatchesWithTheLearnersRemainders() {
+    com.fasterxml.jackson.databind.node.JsonNodeFactory f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
     Hyperparameters big = Hyperparameters.defaults().withHidden(256).withBatchSize(512)
-        .with(o.put("epochs", 100).put("minibatch_size", 64));
+        .with(f.objectNode().put("epochs", 100).put("minibatch_size", 64));
     Hyperparameters w = JitWarmup.warmupShape(big);
-    assertEquals(256, w.hidden());
+    assertEquals(64, w.hidden(), "256 = 4 x 64: no remainder");
     assertEquals(1, w.epochs());
     assertEquals(64, w.minibatchSize());
-    assertEquals(2 * 64, w.batchSize());
-    // Whole-batch minibatches (minibatch_size 0) and a batch smaller than two minibatches keep the batch.
+    assertEquals(2 * 64, w.batchSize(), "two minibatches");
+    // Odd sizes keep their remainder modulo 64 (so modulo 4, 8 and 16 lanes): the same loop tails run.
+    Hyperparameters odd = Hyperparameters.defaults().withHidden(200).withBatchSize(1000)
+        .with(f.objectNode().put("minibatch_size", 150));
+    Hyperparameters wo = JitWarmup.warmupShape(odd);
+    assertEquals(64 + 200 % 64, wo.hidden());
+    assertEquals(64 + 150 % 64, wo.minibatchSize());
+    assertEquals(2 * (64 + 150 % 64), wo.batchSize());
+    // Small learners are warmed at their own size; whole-batch minibatches stay whole.
     Hyperparameters whole = Hyperparameters.defaults().withHidden(8).withBatchSize(32)
-        .with(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("minibatch_size", 0));
+        .with(f.objectNode().put("minibatch_size", 0));
+    assertEquals(8, JitWarmup.warmupShape(whole).hidden());
     assertEquals(32, JitWarmup.warmupShape(whole).batchSize());
     assertEquals(0, JitWarmup.warmupShape(whole).minibatchSize());
   }
