@@ -21,13 +21,17 @@ import java.util.Optional;
 public final class ThreadPriority {
   private ThreadPriority() {}
 
-  /** The trainer's nice value: weight 110 against 1024 for nice 0, so ~10 % of a core when both want it. */
+  /**
+   * How much nicer than the process the trainer runs: 10 steps is a weight of about 1/10 (110 against 1024
+   * at nice 0), so ~10 % of a core when a request thread wants it too. Relative, so that an agent started
+   * under `nice` keeps its trainer below its own request threads (and never above them).
+   */
   public static final int TRAINER_NICE = 10;
 
   /**
-   * The trainer's nice value for this JVM: {@link #TRAINER_NICE}, or the system property
-   * {@code edgeppo.trainer.nice} (0: leave the trainer at the process's priority; for before/after benchmarks
-   * through EDGEPPO_JAVA_OPTS).
+   * How much nicer than the process the trainer runs in this JVM: {@link #TRAINER_NICE}, or the system
+   * property {@code edgeppo.trainer.nice} (0: the process's priority; for before/after benchmarks through
+   * EDGEPPO_JAVA_OPTS).
    */
   public static int trainerNice() {
     int n = Integer.getInteger("edgeppo.trainer.nice", TRAINER_NICE);
@@ -51,6 +55,19 @@ public final class ThreadPriority {
       // No libc symbol or native access refused: the trainer runs at the process's priority, as before.
       return Optional.empty();
     }
+  }
+
+  /**
+   * Makes the calling thread {@code steps} nicer than it is now (capped at 19); returns whether the kernel
+   * accepted it. Never raises the thread's priority, whatever its current nice value.
+   */
+  public static boolean lowerCurrentThreadBy(int steps) {
+    if (steps < 0) throw new IllegalArgumentException("steps must be >= 0, got " + steps);
+    int tid = currentTid();
+    if (tid < 0) return false;
+    java.util.OptionalInt now = niceOf(tid);
+    if (now.isEmpty()) return false;
+    return setCurrentThreadNice(Math.min(19, now.getAsInt() + steps));
   }
 
   /** Whether this platform lets a thread set its own nice value (Linux with native access). */

@@ -39,7 +39,7 @@ final class Trainer {
     this.thread = inline ? null : Executors.newSingleThreadExecutor(r -> {
       // Below the request threads (ThreadPriority: on 2 cores an update otherwise holds a core a request waits for).
       Thread t = new Thread(() -> {
-        if (nice > 0) ThreadPriority.setCurrentThreadNice(nice);
+        if (nice > 0) ThreadPriority.lowerCurrentThreadBy(nice);
         r.run();
       }, "edgeppo-trainer");
       // Daemon: an update abandoned at the shutdown deadline must not keep the process alive; the journal

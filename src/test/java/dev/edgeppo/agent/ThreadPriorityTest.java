@@ -34,7 +34,30 @@ class ThreadPriorityTest {
   }
 
   @Test
+  void theAgentsTrainerThreadRunsAtTheTrainerNiceValue() throws Exception {
+    assumeTrue(ThreadPriority.supported(), "skipped: setpriority per thread needs Linux and native access");
+    int before = ThreadPriority.niceOf(ThreadPriority.currentTid()).orElseThrow();
+    AgentOptions threaded = AgentOptions.defaults().with(b -> b.trainInline(false).seed(7).maxMemoryMb(32768L));
+    AgentCore core = new AgentCore(dev.edgeppo.ppo.PpoLearner.fresh(dev.edgeppo.ppo.Hyperparameters.defaults(),
+        new dev.edgeppo.ppo.CpuBackend(), 42), FixedTelemetry.seedNode(), threaded, Durability.NONE, 0);
+    java.util.concurrent.CompletableFuture<int[]> seen = new java.util.concurrent.CompletableFuture<>();
+    try {
+      core.onTrainer(() -> {
+        int tid = ThreadPriority.currentTid();
+        seen.complete(new int[] {tid, ThreadPriority.niceOf(tid).orElse(Integer.MIN_VALUE)});
+      });
+      int[] s = seen.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      // Relative to the process's own (make test may run under `nice`): 10 steps nicer, capped at 19.
+      assertEquals(Math.min(19, before + ThreadPriority.TRAINER_NICE), s[1], "the trainer thread's own nice value");
+      assertEquals(before, ThreadPriority.niceOf(ThreadPriority.currentTid()).orElseThrow(), "the caller's unchanged");
+    } finally {
+      core.close();
+    }
+  }
+
+  @Test
   void refusesAValueOutsideTheKernelsRange() {
+    assertThrows(IllegalArgumentException.class, () -> ThreadPriority.lowerCurrentThreadBy(-1));
     assertThrows(IllegalArgumentException.class, () -> ThreadPriority.setCurrentThreadNice(20));
     assertThrows(IllegalArgumentException.class, () -> ThreadPriority.setCurrentThreadNice(-21));
   }
