@@ -80,7 +80,7 @@ r1=$(requests); c1=$(cpu_ticks)
 schedstat > "$state/sched1"
 echo "agent threads' wait for a core (runnable, not running) over the open loop, by thread name, ms:"
 awk 'NR == FNR { w[$1] = $3; next } { d = $3 - ($1 in w ? w[$1] : 0); n = $2; sub(/-?[0-9]+$/, "#", n); s[n] += d }
-     END { for (n in s) if (s[n] >= 1e6) printf "  %-28s %8.1f\n", n, s[n] / 1e6 }' "$state/sched0" "$state/sched1" | sort -k2 -nr | head -12
+     END { for (n in s) if (s[n] >= 1e6) printf "  %-28s %8.1f\n", n, s[n] / 1e6 }' "$state/sched0" "$state/sched1" | sort -k2 -nr | sed -n 1,12p
 echo "agent CPU (user + system) per request in the open loop, training included: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / (r1 - r0) )) µs"
 if [ "$jfr" = 1 ]; then
   "$jdk/bin/jcmd" "$serve_pid" JFR.stop name=openloop >/dev/null
@@ -116,10 +116,11 @@ CONF
     | tee "$state/nginx.lat"
   kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=
   # Loader's line: "latency  p50 A ms  p90 B ms  p99 C ms  p99.9 D ms  max E ms"
-  pct() { sed -nE "s/.* $2 ([0-9.]+) ms.*/\1/p" "$1" | head -1; }
+  pct() { sed -nE "s/.* $2 ([0-9.]+) ms.*/\1/p" "$1" | sed -n 1p; }
   a99=$(pct "$state/agent.lat" p99); a999=$(pct "$state/agent.lat" p99.9)
   n99=$(pct "$state/nginx.lat" p99); n999=$(pct "$state/nginx.lat" p99.9)
-  awk -v a99="$a99" -v a999="$a999" -v n99="$n99" -v n999="$n999" -v rate="$rate" 'BEGIN {
+  [ -n "$a99" ] && [ -n "$a999" ] && [ -n "$n99" ] && [ -n "$n999" ] || { echo "FAIL: a loader printed no latency line (see above)"; a99=; }
+  [ -n "$a99" ] && awk -v a99="$a99" -v a999="$a999" -v n99="$n99" -v n999="$n999" -v rate="$rate" 'BEGIN {
     printf "agent/nginx at %s req/s: p99 %.3f / %.3f ms = %.2fx   p99.9 %.3f / %.3f ms = %.2fx\n", rate, a99, n99, a99 / n99, a999, n999, a999 / n999
     ok = (a99 <= 2 * n99) && (a999 < 10)
     printf "%s: p99 <= 2x nginx (%s), p99.9 < 10 ms (%s)\n", ok ? "PASS" : "FAIL", a99 <= 2 * n99 ? "yes" : "no", a999 < 10 ? "yes" : "no"
