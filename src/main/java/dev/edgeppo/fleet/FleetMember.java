@@ -203,7 +203,7 @@ public final class FleetMember {
       boolean fresh = p.share().localExperience() > 0 && (seen == null || seen != p.share().generation());
       in.add(new Named(p.name(), p.share().params(), p.share().delta(), p.share().experience(), p.share().localExperience(), fresh));
     }
-    // The same order on every agent: equal inputs give bit-equal results.
+    // The same order on every agent: equal inputs give equal results (to the rounding of adding them as a delta).
     in.sort(Comparator.comparing(Named::name));
     List<RobustMerge.Contribution> centre = new ArrayList<>(), progress = new ArrayList<>();
     long learnedSince = 0, before = 0;
