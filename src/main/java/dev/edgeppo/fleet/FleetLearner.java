@@ -16,8 +16,17 @@ public interface FleetLearner {
 
   int hidden();
 
-  /** Where the critic's parameters start in the flat array (the actor's and log_std come first, ParamLayout). */
-  default int criticOffset() { return dev.edgeppo.ppo.ParamLayout.of(hidden()).critic().getFirst().weight().offset(); }
+  /**
+   * The ranges [from, to) of the flat array that the fleet step moves, one per tensor: the actor's weights and
+   * biases (log_std and the critic are averaged only; docs/fleet.md says why).
+   */
+  default java.util.List<int[]> steppedTensors() {
+    dev.edgeppo.ppo.ParamLayout l = dev.edgeppo.ppo.ParamLayout.of(hidden());
+    java.util.List<int[]> out = new java.util.ArrayList<>();
+    for (dev.edgeppo.ppo.ParamLayout.Layer layer : l.actor())
+      for (dev.edgeppo.ppo.ParamLayout.Tensor t : java.util.List.of(layer.weight(), layer.bias())) out.add(new int[] {t.offset(), t.offset() + t.size()});
+    return out;
+  }
 
   String actionMapping();
 

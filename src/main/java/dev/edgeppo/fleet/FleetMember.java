@@ -213,22 +213,28 @@ public final class FleetMember {
       learnedSince += n.local();
       before = Math.max(before, n.experience() - n.local());
     }
-    // The robust centre of the policies is federated averaging: it moves by the mean of what each learned.
+    // The robust centre of the policies is federated averaging: it moves by the mean of what each learned
+    // (measured: a fleet that only averages learns no faster per node than a node alone; docs/fleet.md).
     // Where k agents learned the same thing, k times their experience should move about k times as far, so
-    // the robust mean of their progress D is added (η − 1) more times, η = 1 + (min(k, stepMax) − 1) ρ², with
-    // ρ = |mean of the progress| / mean |progress| their agreement: 1 when all moved the same way, about 1/√k
-    // when they only jitter around an optimum (there adding them up would overshoot: plain averaging).
+    // per tensor of the actor the robust mean of their progress D is added η − 1 more times, with
+    // η − 1 = (min(k, stepMax) − 1) ρ² and ρ = |mean of the progress| / mean |progress| their agreement on
+    // that tensor: 1 when all moved the same way, about 1/√k when they only jitter around an optimum (where
+    // adding them up would overshoot). log_std and the critic are averaged only: stepped too, the fleet's
+    // policy overshot into granting every ask and stayed there (measured, docs/fleet.md).
     RobustMerge.Result r = RobustMerge.merge(centre);
     float[] merged = r.params();
     lastStep = 1;
     if (progress.size() > 1) {
       float[] d = RobustMerge.merge(progress).params();
-      double rho = agreement(progress);
-      double extra = (Math.min(s.stepMax(), progress.size()) - 1) * rho * rho;
-      lastStep = 1 + extra;
-      // The actor and log_std only: the critic, added up the same way, diverged (measured, docs/fleet.md).
-      int stepped = learner.criticOffset();
-      for (int j = 0; j < stepped; j++) merged[j] += (float) (extra * d[j]);
+      double most = Math.min(s.stepMax(), progress.size()) - 1, steps = 0;
+      List<int[]> tensors = learner.steppedTensors();
+      for (int[] t : tensors) {
+        double rho = agreement(progress, t[0], t[1]);
+        double extra = most * rho * rho;
+        steps += extra;
+        for (int j = t[0]; j < t[1]; j++) merged[j] += (float) (extra * d[j]);
+      }
+      lastStep = 1 + steps / tensors.size();
     }
     float[] delta = new float[count];
     for (int j = 0; j < count; j++) delta[j] = merged[j] - own.params()[j];
@@ -243,14 +249,13 @@ public final class FleetMember {
   }
 
   /** |mean of the vectors| / mean of their lengths: 1 when they point the same way, near 1/√k when at random. */
-  static double agreement(List<RobustMerge.Contribution> cs) {
-    int len = cs.getFirst().params().length;
-    double[] sum = new double[len];
+  static double agreement(List<RobustMerge.Contribution> cs, int from, int to) {
+    double[] sum = new double[to - from];
     double lengths = 0;
     for (RobustMerge.Contribution c : cs) {
       double sq = 0;
-      for (int j = 0; j < len; j++) {
-        sum[j] += c.params()[j];
+      for (int j = from; j < to; j++) {
+        sum[j - from] += c.params()[j];
         sq += (double) c.params()[j] * c.params()[j];
       }
       lengths += Math.sqrt(sq);

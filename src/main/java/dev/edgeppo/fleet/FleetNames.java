@@ -30,7 +30,7 @@ public final class FleetNames {
   public static final int MAX_OBJECT_BYTES = 256 * 1024;
 
   /** Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"). */
-  public static final double DEFAULT_STEP = 4;
+  public static final double DEFAULT_STEP = 8;
 
   /** The object of {@code agent} in {@code fleet}: one per agent, so nobody else ever writes it. */
   public static String objectName(String fleet, String agent) {

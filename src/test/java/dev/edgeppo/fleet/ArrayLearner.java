@@ -28,7 +28,7 @@ final class ArrayLearner implements FleetLearner {
   @Override public synchronized Learned learned() { return new Learned(params.clone(), updates); }
   @Override public int batchSize() { return BATCH; }
   @Override public int hidden() { return 1; }
-  @Override public int criticOffset() { return params.length; }
+  @Override public java.util.List<int[]> steppedTensors() { return java.util.List.of(new int[] {0, params.length}); }
   @Override public String actionMapping() { return "relative"; }
   @Override public boolean learns() { return learns; }
 
