@@ -81,6 +81,9 @@ public final class FleetMember {
   private volatile String lastError;
   private volatile int lastClipped;
   private volatile double lastStep = 1;
+  /** Per stepped tensor: the fleet step's multiplier, and the progress of the last merge. */
+  private double[] multipliers;
+  private float[] lastProgress;
 
   public FleetMember(FleetStore store, FleetLearner learner, Settings settings) {
     this.store = Objects.requireNonNull(store);
@@ -215,25 +218,33 @@ public final class FleetMember {
     }
     // The robust centre of the policies is federated averaging: it moves by the mean of what each learned
     // (measured: a fleet that only averages learns no faster per node than a node alone; docs/fleet.md).
-    // Where k agents learned the same thing, k times their experience should move about k times as far, so
-    // per tensor of the actor the robust mean of their progress D is added η − 1 more times, with
-    // η − 1 = (min(k, stepMax) − 1) ρ² and ρ = |mean of the progress| / mean |progress| their agreement on
-    // that tensor: 1 when all moved the same way, about 1/√k when they only jitter around an optimum (where
-    // adding them up would overshoot). log_std and the critic are averaged only: stepped too, the fleet's
-    // policy overshot into granting every ask and stayed there (measured, docs/fleet.md).
+    // k agents that learned the same thing should move about k times as far as one, so per tensor of the
+    // actor the robust mean D of their progress is added m − 1 more times, where m ("bold driver", as Rprop)
+    // doubles at each merge whose D points the same way as the last one's on that tensor, up to
+    // min(k, stepMax), and falls back to 1 (plain averaging) as soon as it turns: the fleet overshot. log_std
+    // and the critic are averaged only: stepped too, the policy overshot into granting every ask and stayed
+    // there (measured, docs/fleet.md).
     RobustMerge.Result r = RobustMerge.merge(centre);
     float[] merged = r.params();
     lastStep = 1;
     if (progress.size() > 1) {
       float[] d = RobustMerge.merge(progress).params();
-      double most = Math.min(s.stepMax(), progress.size()) - 1, steps = 0;
+      double most = Math.min(s.stepMax(), progress.size()), steps = 0;
       List<int[]> tensors = learner.steppedTensors();
-      for (int[] t : tensors) {
-        double rho = agreement(progress, t[0], t[1]);
-        double extra = most * rho * rho;
+      if (multipliers == null || multipliers.length != tensors.size()) {
+        multipliers = new double[tensors.size()];
+        java.util.Arrays.fill(multipliers, 1);
+        lastProgress = null;
+      }
+      for (int k = 0; k < tensors.size(); k++) {
+        int[] t = tensors.get(k);
+        boolean onward = lastProgress != null && dot(d, lastProgress, t[0], t[1]) > 0;
+        multipliers[k] = onward ? Math.min(multipliers[k] * 2, most) : 1;
+        double extra = multipliers[k] - 1;
         steps += extra;
         for (int j = t[0]; j < t[1]; j++) merged[j] += (float) (extra * d[j]);
       }
+      lastProgress = d;
       lastStep = 1 + steps / tensors.size();
     }
     float[] delta = new float[count];
@@ -248,21 +259,10 @@ public final class FleetMember {
     lastClipped = r.clipped();
   }
 
-  /** |mean of the vectors| / mean of their lengths: 1 when they point the same way, near 1/√k when at random. */
-  static double agreement(List<RobustMerge.Contribution> cs, int from, int to) {
-    double[] sum = new double[to - from];
-    double lengths = 0;
-    for (RobustMerge.Contribution c : cs) {
-      double sq = 0;
-      for (int j = from; j < to; j++) {
-        sum[j - from] += c.params()[j];
-        sq += (double) c.params()[j] * c.params()[j];
-      }
-      lengths += Math.sqrt(sq);
-    }
-    double sq = 0;
-    for (double v : sum) sq += v * v;
-    return lengths == 0 ? 0 : Math.min(1, Math.sqrt(sq) / lengths);
+  static double dot(float[] a, float[] b, int from, int to) {
+    double s = 0;
+    for (int j = from; j < to; j++) s += (double) a[j] * b[j];
+    return s;
   }
 
   // ---- what /metrics and /v1/policy show ----

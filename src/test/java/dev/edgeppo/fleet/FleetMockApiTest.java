@@ -62,22 +62,22 @@ class FleetMockApiTest {
   }
 
   @Test
-  void theFleetStepAddsUpProgressThatAgrees() throws Exception {
-    ArrayLearner a = new ArrayLearner(0, 0, 0, 0), b = new ArrayLearner(0, 0, 0, 0), c = new ArrayLearner(0, 0, 0, 0);
-    FleetMember ma = member("node-a", a, 3), mb = member("node-b", b, 3), mc = member("node-c", c, 3);
-    a.train(1, 0, 0, 0);
-    b.train(0, 1, 0, 0);
-    c.train(0, 0, 1, 0);
-    for (FleetMember m : List.of(ma, mb, mc)) m.publish();
-    for (FleetMember m : List.of(ma, mb, mc)) m.pull();
-    // Centre 1/3 each; agreement ρ = |(1,1,1)| / 3 = 1/√3, so η − 1 = (3 − 1)/3 and the mean progress (1/3 each)
-    // is added 2/3 more: 1/3 + 2/9 = 5/9.
-    for (ArrayLearner l : List.of(a, b, c)) assertArrayEquals(new float[] {5f / 9, 5f / 9, 5f / 9, 0}, l.params(), 1e-6f);
-    // Same progress everywhere: ρ = 1 and the step is the full 3.
-    for (ArrayLearner l : List.of(a, b, c)) l.train(0, 0, 0, 1);
-    for (FleetMember m : List.of(ma, mb, mc)) m.publish();
-    for (FleetMember m : List.of(ma, mb, mc)) m.pull();
-    for (ArrayLearner l : List.of(a, b, c)) assertArrayEquals(new float[] {5f / 9, 5f / 9, 5f / 9, 3}, l.params(), 1e-5f);
+  void theFleetStepGrowsWhileProgressKeepsItsDirectionAndDropsWhenItTurns() throws Exception {
+    ArrayLearner a = new ArrayLearner(0, 0), b = new ArrayLearner(0, 0), c = new ArrayLearner(0, 0);
+    List<ArrayLearner> ls = List.of(a, b, c);
+    List<FleetMember> ms = List.of(member("node-a", a, 3), member("node-b", b, 3), member("node-c", c, 3));
+    // Each round every agent learns the same +1 on the second parameter, then all write, then all merge.
+    // Round 1: no earlier direction, plain averaging (m = 1): 1. Round 2: onward, m = 2: 1 + 1 + 1 = 3.
+    // Round 3: m = 4, capped at the three agents: 3 + 1 + 2 = 6. Round 4 turns back (−1): m = 1, 6 − 1 = 5.
+    float[] by = {0, 1};
+    float[][] want = {{0, 1}, {0, 3}, {0, 6}, {0, 5}};
+    for (int round = 0; round < want.length; round++) {
+      if (round == 3) by = new float[] {0, -1};
+      for (ArrayLearner l : ls) l.train(by);
+      for (FleetMember m : ms) m.publish();
+      for (FleetMember m : ms) m.pull();
+      for (ArrayLearner l : ls) assertArrayEquals(want[round], l.params(), 1e-5f, "round " + (round + 1));
+    }
   }
 
   @Test
