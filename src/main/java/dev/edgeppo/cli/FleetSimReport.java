@@ -27,12 +27,10 @@ final class FleetSimReport {
     Hyperparameters hp = s.learner.hyperparameters(Map.of("profile", s.profile));
     TraceReplay t = s.trace == null ? TraceReplay.excerpt() : TraceReplay.read(s.trace);
     PrintWriter out = s.spec.commandLine().getOut();
-    boolean ok = true;
     for (String scenario : scenarios) {
       FleetSim.Config c = new FleetSim.Config(UsageModel.of(scenario), s.arrivals, s.seeds, s.nodes, s.badNodes, checkpoints, eval, s.syncEvery, s.fleetStep, hp,
           s.learner.backend, s.concurrency, t);
       FleetSim.Result r = FleetSim.run(c);
-      ok &= FleetSim.failures(r).isEmpty();
       if (s.learner.json) out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(FleetSim.toJson(r, Json.MAPPER)));
       else FleetSim.printTable(out, r);
       out.flush();

@@ -31,6 +31,8 @@ public final class FleetLoop implements AutoCloseable {
   private final Thread thread;
   private volatile boolean stopping;
   private int failures;
+  /** Milliseconds from the inline first round to the loop's first. */
+  private long first;
 
   private FleetLoop(FleetMember member, FleetStore store, Duration period) {
     this.member = member;
@@ -48,8 +50,6 @@ public final class FleetLoop implements AutoCloseable {
     l.thread.start();
     return l;
   }
-
-  private long first;
 
   Duration maxBackoff() { return period.multipliedBy(4); }
 

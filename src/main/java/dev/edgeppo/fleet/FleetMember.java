@@ -194,7 +194,10 @@ public final class FleetMember {
     List<Peer> useful = peers.stream().filter(p -> p.share().experience() > 0).toList();
     Map<String, Long> generations = new HashMap<>();
     for (Peer p : useful) generations.put(p.name(), p.share().generation());
-    if (useful.isEmpty() || generations.equals(mergedGenerations)) return;
+    // Only something new is worth a merge: merging the same objects again would pull this agent towards them
+    // once more, as if they had learned it twice. (A peer that left is no news.)
+    boolean news = useful.stream().anyMatch(p -> !Objects.equals(mergedGenerations.get(p.name()), p.share().generation()));
+    if (!news) return;
 
     long ownLocal = localExperience(own.updates()), ownExperience = fleetExperienceAtMerge + ownLocal;
     record Named(String name, float[] params, float[] delta, long experience, long local, boolean fresh) {}
