@@ -81,6 +81,8 @@ final class SimulateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     learner.check();
+    if (nodes < 0) throw new IllegalArgumentException("--nodes must be >= 0, got " + nodes);
+    if (nodes == 0 && badNodes != 0) throw new IllegalArgumentException("--bad-nodes needs --nodes N");
     if (nodes > 0) return FleetSimReport.run(this);
     // serve's defaults: the same profile, then whatever --config / --hp change (none by default).
     Hyperparameters hp = learner.hyperparameters(Map.of("profile", profile));
