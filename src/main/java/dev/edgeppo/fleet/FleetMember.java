@@ -112,12 +112,30 @@ public final class FleetMember {
   /** Experiences this agent learned since its last merge. */
   private long localExperience(long updates) { return Math.max(0, updates - updatesAtMerge) * learner.batchSize(); }
 
-  /** Writes our object when the learner changed since the last write or the heartbeat is due; else nothing. */
+  /**
+   * Writes our object whole when the learner ran an update since the last write (a new generation); when only
+   * the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
+   */
   public void publish() throws FleetStore.Unavailable {
     if (!learner.learns()) return;
     FleetLearner.Learned l = learner.learned();
     Instant now = s.clock().instant();
-    if (l.updates() == publishedUpdates && now.isBefore(publishedAt.plus(s.heartbeat()))) return;
+    if (l.updates() == publishedUpdates) {
+      if (now.isBefore(publishedAt.plus(s.heartbeat()))) return;
+      // Nothing learned since the last write: a heartbeat, which says "still here" and is no news to merge.
+      if (ownVersion != null) {
+        try {
+          ownVersion = store.touch(ownName, ownVersion, now).resourceVersion();
+          publishedAt = now;
+          writes.incrementAndGet();
+          bytesWritten.addAndGet(KubeFleetStore.touchPatch(ownVersion, now).length());
+          return;
+        } catch (FleetStore.Conflict c) {
+          conflicts.incrementAndGet();
+          ownVersion = null; // someone else wrote it: write it whole below
+        }
+      }
+    }
     long local = localExperience(l.updates());
     PolicyShare share = new PolicyShare(s.fleet(), s.agent(), FleetNames.FORMAT, learner.hidden(), learner.actionMapping(),
         l.params(), delta(l.params()), fleetExperienceAtMerge + local, local, l.updates(), generation + 1, now);

@@ -27,6 +27,12 @@ public interface FleetStore extends AutoCloseable {
   /** Replaces {@code name} if its version is still {@code resourceVersion}; {@link Conflict} otherwise (or gone). */
   Stored replace(String name, String resourceVersion, String fleet, String agent, JsonNode spec) throws Conflict, Unavailable;
 
+  /**
+   * Sets {@code spec.publishedAt} of {@code name} to {@code at} if its version is still {@code resourceVersion}
+   * ({@link Conflict} otherwise): a heartbeat of a few hundred bytes instead of the whole object.
+   */
+  Stored touch(String name, String resourceVersion, java.time.Instant at) throws Conflict, Unavailable;
+
   /** Where it is, for logs and /v1/policy. */
   String describe();
 

@@ -60,6 +60,22 @@ public final class InMemoryFleetStore implements FleetStore {
     return put(name, fleet, agent, spec);
   }
 
+  @Override
+  public synchronized Stored touch(String name, String resourceVersion, java.time.Instant at) throws Conflict, Unavailable {
+    reachable();
+    Stored now = objects.get(name);
+    if (now == null) throw new Conflict(name + " does not exist");
+    if (!now.resourceVersion().equals(resourceVersion))
+      throw new Conflict(name + " is at resourceVersion " + now.resourceVersion() + ", not " + resourceVersion);
+    com.fasterxml.jackson.databind.node.ObjectNode spec = now.spec().deepCopy();
+    spec.put("publishedAt", at.toString());
+    Stored s = put(name, fleets.get(name), now.agent(), spec);
+    bytesWritten -= s.bytes() - touchBytes(resourceVersion, at); // a patch sends only what it changes
+    return s;
+  }
+
+  static int touchBytes(String resourceVersion, java.time.Instant at) { return KubeFleetStore.touchPatch(resourceVersion, at).length(); }
+
   /** Removes an object, as {@code kubectl delete} would (tests: an agent's object gone). */
   public synchronized void delete(String name) { objects.remove(name); fleets.remove(name); }
 

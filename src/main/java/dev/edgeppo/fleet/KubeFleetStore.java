@@ -84,6 +84,24 @@ public final class KubeFleetStore implements FleetStore {
     }
   }
 
+  /** A JSON merge patch of spec.publishedAt; with the resourceVersion in it the API server refuses it (409) if the object moved on. */
+  static String touchPatch(String resourceVersion, java.time.Instant at) {
+    return "{\"metadata\":{\"resourceVersion\":\"" + resourceVersion + "\"},\"spec\":{\"publishedAt\":\"" + at + "\"}}";
+  }
+
+  @Override
+  public Stored touch(String name, String resourceVersion, java.time.Instant at) throws Conflict, Unavailable {
+    try {
+      return stored(objects().inNamespace(namespace).withName(name)
+          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+              touchPatch(resourceVersion, at)));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT || e.getCode() == HttpURLConnection.HTTP_NOT_FOUND)
+        throw new Conflict(name + ": HTTP " + e.getCode() + " " + e.getMessage());
+      throw unavailable("touch " + name, e);
+    }
+  }
+
   private GenericKubernetesResource resource(String name, String resourceVersion, String fleet, String agent, JsonNode spec) {
     GenericKubernetesResource r = new GenericKubernetesResourceBuilder().withApiVersion(FleetNames.API_VERSION).withKind(FleetNames.KIND)
         .withNewMetadata().withName(name).withNamespace(namespace).withResourceVersion(resourceVersion)

@@ -81,6 +81,35 @@ class FleetMockApiTest {
   }
 
   @Test
+  void aHeartbeatTouchesTheObjectAndIsNoNews() throws Exception {
+    ArrayLearner a = new ArrayLearner(0, 0), b = new ArrayLearner(0, 0);
+    FleetMember ma = member("node-a", a, 1), mb = member("node-b", b, 1);
+    a.train(2, 0);
+    ma.sync();
+    mb.sync();
+    assertEquals(1, mb.merges());
+    PolicyShare first = read(ma.objectName());
+    long bytes = ma.bytesWritten();
+    seconds.addAndGet(60);
+    ma.sync();
+    assertEquals(1, ma.writes(), "nothing learned and no heartbeat due: no write");
+    seconds.addAndGet(120); // three periods since the write: the heartbeat is due
+    ma.sync();
+    assertEquals(2, ma.writes());
+    assertTrue(ma.bytesWritten() - bytes < 300, "a heartbeat is a small patch, not the object: " + (ma.bytesWritten() - bytes) + " bytes");
+    PolicyShare touched = read(ma.objectName());
+    assertEquals(first.generation(), touched.generation());
+    assertEquals(Instant.ofEpochSecond(seconds.get()), touched.publishedAt());
+    assertArrayEquals(first.params(), touched.params());
+    mb.sync();
+    assertEquals(1, mb.merges(), "a heartbeat is no news");
+    // Seven more periods: without the heartbeat node-a's object would now be stale.
+    seconds.addAndGet(7 * 60);
+    mb.sync();
+    assertEquals(2, mb.fleetSize());
+  }
+
+  @Test
   void aConflictOnWriteIsRetriedAndNothingIsLost() throws Exception {
     ArrayLearner a = new ArrayLearner(0, 0);
     FleetMember ma = member("node-a", a, 1);
@@ -94,9 +123,13 @@ class FleetMockApiTest {
       r.getMetadata().setAnnotations(Map.of("touched", "by someone else"));
       k.genericKubernetesResources(KubeFleetStore.CONTEXT).inNamespace(MockFleetApi.NAMESPACE).resource(r).update();
     }
+    // A heartbeat against the stale version is refused too; the object is then written whole.
+    seconds.addAndGet(180);
+    ma.publish();
+    assertEquals(1, ma.conflicts(), "the heartbeat's patch carried the stale resourceVersion");
     a.train(1, 1);
     ma.publish();
-    assertTrue(ma.conflicts() >= 1, "the stale resourceVersion was refused");
+    assertEquals(1, ma.conflicts(), "the whole write after it read the current version");
     PolicyShare stored = read(ma.objectName());
     assertArrayEquals(new float[] {2, 3}, stored.params(), "the object holds our newest parameters");
     assertEquals(2, stored.updates());
