@@ -21,7 +21,7 @@ import java.util.logging.Logger;
 public final class FleetLoop implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FleetLoop.class.getName());
 
-  /** Where a failed round is first retried; each further failure doubles it, up to {@link #maxBackoff}. */
+  /** Where a failed round is first retried; each further failure doubles it, up to four periods. */
   static final Duration FIRST_RETRY = Duration.ofSeconds(1);
 
   private final FleetMember member;
@@ -51,7 +51,17 @@ public final class FleetLoop implements AutoCloseable {
     return l;
   }
 
-  Duration maxBackoff() { return period.multipliedBy(4); }
+  /** The next round after a good one: the period, ±10 % ({@code u} uniform in [0, 1)). */
+  static long nextMillis(Duration period, double u) { return Math.round(period.toMillis() * (0.9 + 0.2 * u)); }
+
+  /**
+   * The retry after the {@code failures}-th failure in a row: 1 s, 2 s, 4 s … doubling, at most four periods,
+   * ±20 % ({@code u} uniform in [0, 1)).
+   */
+  static long retryMillis(int failures, Duration period, double u) {
+    long backoff = Math.min(period.toMillis() * 4, FIRST_RETRY.toMillis() << Math.min(30, Math.max(0, failures - 1)));
+    return Math.round(backoff * (0.8 + 0.4 * u));
+  }
 
   /** One round; returns the milliseconds until the next. */
   private long round() {
@@ -63,11 +73,10 @@ public final class FleetLoop implements AutoCloseable {
       failures = 0;
       if (member.merges() > merges)
         Events.log(LOG, Level.INFO, "fleet merge", Map.of("fleet", member.fleet(), "size", member.fleetSize(), "experience", member.experience()));
-      return Math.round(period.toMillis() * (0.9 + 0.2 * jitter.nextDouble()));
+      return nextMillis(period, jitter.nextDouble());
     } catch (FleetStore.Unavailable e) {
       failures++;
-      long backoff = Math.min(maxBackoff().toMillis(), FIRST_RETRY.toMillis() << Math.min(20, failures - 1));
-      long delay = Math.round(backoff * (0.8 + 0.4 * jitter.nextDouble()));
+      long delay = retryMillis(failures, period, jitter.nextDouble());
       // Logged at the first failure and then at each doubling, not at every retry.
       if (Integer.bitCount(failures) == 1)
         Events.log(LOG, Level.WARNING, "fleet unreachable; learning and serving alone", Map.of("error", String.valueOf(e.getMessage()),
