@@ -237,6 +237,12 @@ public final class AgentCore implements AutoCloseable {
   public long journalCorruptBytesAtStart() { return durability.journalCorruptBytesAtStart(); }
   public long failedCompactions() { return durability.failedCompactions(); }
 
+  /**
+   * Moves the learned parameters by {@code delta} (a fleet merge, SPEC §7) between two updates and serves the
+   * result; checkpointed as {@link Trainer#shift} says. Waits up to {@code wait} for a running update to end.
+   */
+  public void shiftPolicy(float[] delta, Duration wait) { trainer.shift(delta, wait); }
+
   /** Runs {@code task} on the trainer ahead of any update queued after it (the start-up JIT warm-up). */
   public void onTrainer(Runnable task) { trainer.runFirst(task); }
 

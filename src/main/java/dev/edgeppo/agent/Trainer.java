@@ -30,6 +30,8 @@ final class Trainer {
   private final AtomicLong failedCheckpoints = new AtomicLong();
   private volatile Consumer<UpdateMetrics> updateObserver = m -> {};
   private volatile Consumer<Throwable> failureObserver = t -> {};
+  /** The last seq of the last batch trained in this process; -1 before one. Read and written on the trainer only. */
+  private long trainedThrough = -1;
 
   Trainer(ExperienceBuffer buffer, PpoLearner learner, Durability durability, boolean inline) {
     this.buffer = buffer;
@@ -99,7 +101,8 @@ final class Trainer {
       return;
     }
     try {
-      durability.updated(learner.snapshot(), batch.getLast().seq(), m);
+      trainedThrough = batch.getLast().seq();
+      durability.updated(learner.snapshot(), trainedThrough, m);
     } catch (RuntimeException t) {
       // The learner holds the update; the journal still holds the batch, so nothing is lost: a later
       // checkpoint covers it, or a restart trains it again.
@@ -123,6 +126,45 @@ final class Trainer {
       b.dones()[i] = e.done() ? 1f : 0f;
     }
     return new RolloutBatch(t, b.states(), b.actions(), b.logProbs(), b.values(), b.rewards(), b.nextStates(), b.dones());
+  }
+
+  /**
+   * Moves the parameters by {@code delta} on the trainer (between two updates, never during one) and waits for
+   * it; then writes the checkpoint when an update of this process gave it a seq to stand on (else the next
+   * update's checkpoint holds the move; until then the fleet still holds what it came from).
+   */
+  void shift(float[] delta, Duration wait) {
+    Runnable task = () -> {
+      learner.shift(delta);
+      if (trainedThrough < 0) return;
+      try {
+        durability.updated(learner.snapshot(), trainedThrough, learner.lastMetrics());
+      } catch (RuntimeException t) {
+        failedCheckpoints.incrementAndGet();
+        failureObserver.accept(t);
+      }
+    };
+    if (thread == null) {
+      task.run();
+      return;
+    }
+    if (stopping) throw new IllegalStateException("the trainer is stopping");
+    java.util.concurrent.Future<?> f;
+    try {
+      f = thread.submit(task);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      throw new IllegalStateException("the trainer is stopping");
+    }
+    try {
+      f.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    } catch (java.util.concurrent.TimeoutException e) {
+      // Still queued behind updates: it runs when they end, and is then as good as done.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   boolean isTraining() { synchronized (lock) { return training; } }

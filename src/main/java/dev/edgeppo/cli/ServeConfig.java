@@ -31,7 +31,7 @@ import java.util.Map;
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
                    String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, int warmupMaxUpdates,
-                   Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra) {
+                   Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra, dev.edgeppo.fleet.FleetSettings fleet) {
   static final ObjectMapper JSON = Json.MAPPER;
 
   /** Keys of the agent itself, with defaults (null: unset) and what they mean. */
@@ -68,6 +68,12 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("cdi_dir", "/var/run/cdi", "where the DRA driver writes the CDI spec of each prepared claim");
     key("node_name", null, "this node's name; unset: $NODE_NAME");
     key("kubeconfig", null, "kubeconfig file for the API server; unset: in-cluster configuration");
+    // The fleet (SPEC §7): on when fleet is set.
+    key("fleet", null, "share what is learned with the agents of this fleet through FleetPolicy objects in the API server; unset: learn alone");
+    key("fleet_namespace", null, "namespace of the fleet's FleetPolicy objects; unset: the pod's namespace, else edgeppo");
+    key("fleet_sync_seconds", "60", "the fleet's objects are written and read this often");
+    key("fleet_step", Double.toString(dev.edgeppo.fleet.FleetNames.DEFAULT_STEP),
+        "at most this many agents' progress added up in one merge (1: plain federated averaging; docs/fleet.md)");
     key("dra_slots_per_gpu", "0", "0: one shared device per GPU (consumable capacity); K: K slot devices per GPU, the ask in the claim's config");
   }
 
@@ -118,13 +124,30 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
       dra = new KubeletPlugin.Settings(Path.of(pluginDir), Path.of(src.string("kubelet_registry_dir")), Path.of(src.string("cdi_dir")),
           node, kubeconfig == null ? null : Path.of(kubeconfig), stateDir == null ? null : Path.of(stateDir), slots, null);
     }
+    dev.edgeppo.fleet.FleetSettings fleet = null;
+    String fleetName = src.string("fleet");
+    long syncSeconds = src.longIn("fleet_sync_seconds", 1, 86_400);
+    double step = src.doubleIn("fleet_step", 1, 1000);
+    if (fleetName != null) {
+      String node = src.string("node_name");
+      if (node == null) node = env.get("NODE_NAME");
+      if (node == null) node = java.net.InetAddress.getLocalHost().getHostName();
+      String ns = src.string("fleet_namespace");
+      String kubeconfig = src.string("kubeconfig");
+      try {
+        fleet = new dev.edgeppo.fleet.FleetSettings(fleetName, ns == null ? dev.edgeppo.fleet.FleetLoop.defaultNamespace() : ns,
+            Duration.ofSeconds(syncSeconds), step, node, kubeconfig == null ? null : Path.of(kubeconfig));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(src.where("fleet") + ": " + e.getMessage(), e);
+      }
+    }
     return new ServeConfig(src.string("bind"), (int) src.longIn("port", 0, 65535), src.string("telemetry"),
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", dev.edgeppo.ppo.ActionMapping.MIN_MEMORY_MB + 1, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
         Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
-        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra);
+        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra, fleet);
   }
 
   private static ObserveSettings observe(Sources src) {
@@ -186,6 +209,17 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         return n;
       } catch (NumberFormatException e) {
         throw bad(key, v, "an integer in " + lo + ".." + hi);
+      }
+    }
+
+    double doubleIn(String key, double lo, double hi) {
+      String v = string(key);
+      try {
+        double d = Double.parseDouble(v.trim());
+        if (!(d >= lo && d <= hi)) throw bad(key, v, "a number in " + lo + ".." + hi);
+        return d;
+      } catch (NumberFormatException e) {
+        throw bad(key, v, "a number in " + lo + ".." + hi);
       }
     }
 

@@ -64,6 +64,15 @@ final class SimulateCommand implements Callable<Integer> {
   double fraction;
   @Option(names = "--threads", description = "cells simulated side by side (default: the processors)")
   Integer threads;
+  @Option(names = "--nodes", defaultValue = "0", description = "N > 0: a fleet of N nodes learning together (SPEC §7) beside the same nodes alone; "
+      + "checkpoints then default to 250,500,1000 feedbacks per node, the scenario to " + FleetSimReport.DEFAULT_SCENARIO)
+  int nodes;
+  @Option(names = "--bad-nodes", defaultValue = "0", description = "with --nodes: this many of the nodes learn from random feedback (default: ${DEFAULT-VALUE})")
+  int badNodes;
+  @Option(names = "--sync-every", defaultValue = "32", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
+  int syncEvery;
+  @Option(names = "--fleet-step", defaultValue = "" + dev.edgeppo.fleet.FleetNames.DEFAULT_STEP, description = "with --nodes: at most this many nodes' progress added up per merge, as serve's fleet_step (default: ${DEFAULT-VALUE})")
+  double fleetStep;
 
   static final class ScenarioNames extends ArrayList<String> {
     ScenarioNames() { super(UsageModel.names()); }
@@ -74,6 +83,9 @@ final class SimulateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, InterruptedException {
     learner.check();
+    if (nodes < 0) throw new IllegalArgumentException("--nodes must be >= 0, got " + nodes);
+    if (nodes == 0 && badNodes != 0) throw new IllegalArgumentException("--bad-nodes needs --nodes N");
+    if (nodes > 0) return FleetSimReport.run(this);
     // serve's defaults: the same profile, then whatever --config / --hp change (none by default).
     Hyperparameters hp = learner.hyperparameters(Map.of("profile", profile));
     List<UsageModel> models = scenarios.stream().map(UsageModel::of).toList();

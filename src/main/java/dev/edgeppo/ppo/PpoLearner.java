@@ -61,6 +61,30 @@ public final class PpoLearner implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds {@code delta} to the parameters between two updates (a fleet merge, SPEC §7) and serves the result; the
+   * update count stays. Adam's moments stay too: they are this learner's running estimate of its gradients'
+   * scale, which a small move of the parameters does not change (docs/fleet.md). Refused whole, changing
+   * nothing, when the result would not be finite.
+   */
+  public void shift(float[] delta) {
+    synchronized (updating) {
+      float[] p = params.data();
+      if (delta.length != p.length) throw new IllegalArgumentException("delta has " + delta.length + " values, the parameters " + p.length);
+      float[] moved = new float[p.length];
+      for (int i = 0; i < p.length; i++) {
+        moved[i] = p[i] + delta[i];
+        if (!Float.isFinite(moved[i])) throw new IllegalArgumentException("shifted parameter " + i + " would not be finite");
+      }
+      // SPEC §2's guard holds after a merge as after every step: log_std within [ln 0.01, 0].
+      int ls = params.layout().logStd.offset();
+      for (int d = 0; d < ParamLayout.ACTION_DIM; d++)
+        moved[ls + d] = (float) Math.min(Math.max(moved[ls + d], Hyperparameters.LOG_STD_MIN), Hyperparameters.LOG_STD_MAX);
+      System.arraycopy(moved, 0, p, 0, p.length);
+      publish(published.updates());
+    }
+  }
+
   /** Wall time of the last update (the backend's work and publishing its result), ns; -1 before one ran. */
   public long lastUpdateNanos() { return lastUpdateNanos; }
 

@@ -136,6 +136,30 @@ public final class AgentMetrics {
   /** One update's wall time (PpoLearner#lastUpdateNanos), observed by the trainer after each update. */
   public void updateDuration(long nanos) { updateDuration.observe(nanos / 1e9); }
 
+  /** SPEC §7's fleet metrics, registered when serve runs with --fleet. */
+  public void fleet(dev.edgeppo.fleet.FleetMember m) {
+    counter("edgeppo_fleet_syncs_total", "Fleet rounds (write our object, read the fleet's) that completed", m::syncs);
+    counter("edgeppo_fleet_failed_syncs_total", "Fleet rounds that failed (API server unreachable or refusing); the agent learned alone",
+        m::failedSyncs);
+    counter("edgeppo_fleet_conflicts_total", "Writes of our own FleetPolicy refused for a stale resourceVersion (each retried after a read)",
+        m::conflicts);
+    counter("edgeppo_fleet_merges_total", "Merges of the fleet's policies into this agent's", m::merges);
+    counter("edgeppo_fleet_writes_total", "Writes of our own FleetPolicy object", m::writes);
+    counter("edgeppo_fleet_written_bytes_total", "Bytes of the FleetPolicy specs written", m::bytesWritten);
+    CounterWithCallback.builder().name("edgeppo_fleet_rejected_objects_total")
+        .help("Fleet objects read and ignored, by reason (malformed, too_large, incompatible, stale)").labelNames("reason")
+        .callback(cb -> {
+          for (dev.edgeppo.fleet.PolicyShare.Rejection r : dev.edgeppo.fleet.PolicyShare.Rejection.values()) cb.call(m.rejected(r), r.label);
+        }).register(registry);
+    gauge("edgeppo_fleet_size", "Agents whose objects the last read could use, this one included", m::fleetSize);
+    GaugeWithCallback.builder().name("edgeppo_fleet_last_merge_age_seconds").help("Seconds since the last merge (absent before the first)")
+        .callback(cb -> {
+          double a = m.lastMergeAgeSeconds();
+          if (!Double.isNaN(a)) cb.call(a);
+        }).register(registry);
+    gauge("edgeppo_fleet_experience", "Feedbacks behind this agent's policy: the fleet's at the last merge plus its own since", m::experience);
+  }
+
   public byte[] scrape() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     try {

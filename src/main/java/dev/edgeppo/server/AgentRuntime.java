@@ -6,6 +6,11 @@ import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.agent.Mode;
 import dev.edgeppo.backend.Backends;
+import dev.edgeppo.fleet.CoreLearner;
+import dev.edgeppo.fleet.FleetLoop;
+import dev.edgeppo.fleet.FleetMember;
+import dev.edgeppo.fleet.FleetSettings;
+import dev.edgeppo.fleet.KubeFleetStore;
 import dev.edgeppo.k8s.AgentGrants;
 import dev.edgeppo.k8s.KubeletPlugin;
 import dev.edgeppo.log.Events;
@@ -46,7 +51,14 @@ public final class AgentRuntime implements AutoCloseable {
    */
   public record Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                          Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
-                         Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra) {
+                         Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra, FleetSettings fleet) {
+    /** Settings without a fleet: the agent learns alone. */
+    public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
+                    Duration readTimeout, String telemetry, String backend, ObserveSettings observe,
+                    Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra) {
+      this(bind, port, stateDir, token, hp, options, readTimeout, telemetry, backend, observe, telemetryPeriod, telemetryMaxAge, dra, null);
+    }
+
     /** Settings with the pod observer's and the telemetry sampler's defaults (SPEC §3), and no DRA driver. */
     public Settings(String bind, int port, Path stateDir, String token, Hyperparameters hp, AgentOptions options,
                     Duration readTimeout, String telemetry, String backend) {
@@ -129,7 +141,23 @@ public final class AgentRuntime implements AutoCloseable {
               + " ms over " + s.observe().window().toMillis() + " ms"
           : "off: " + observer.unavailableWhy()));
       agent.replay();
-      Router router = new Router(core, metrics, s.token(), t.why());
+      // The fleet (SPEC §7) before the HTTP server: a fresh agent's first grant is already the fleet's policy.
+      FleetLoop fleet = null;
+      if (s.fleet() != null) {
+        FleetSettings f = s.fleet();
+        KubeFleetStore store = new KubeFleetStore(FleetLoop.client(f.kubeconfig()), f.namespace());
+        FleetMember member = new FleetMember(store, new CoreLearner(core),
+            FleetMember.Settings.forPeriod(f.name(), f.agent(), f.period(), f.step(), java.time.InstantSource.system()));
+        Events.log(LOG, Level.INFO, "fleet", Map.of("fleet", f.name(), "agent", f.agent(), "object", member.objectName(),
+            "store", store.describe(), "sync_seconds", f.period().toSeconds()));
+        FleetLoop loop = FleetLoop.start(member, store, f.period());
+        opened.push(loop::close);
+        metrics.fleet(member);
+        fleet = loop;
+      }
+      FleetLoop fleetLoop = fleet;
+      Router router = new Router(core, metrics, s.token(), t.why(),
+          fleetLoop == null ? null : () -> fleetLoop.member().state(fleetLoop.store().describe()));
       AgentServer server;
       try {
         server = AgentServer.start(new InetSocketAddress(s.bind(), s.port()), router, s.readTimeout());

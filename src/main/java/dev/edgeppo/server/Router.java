@@ -53,9 +53,17 @@ final class Router {
   private final AgentMetrics metrics;
   private final byte[] expectedAuth;
   private final String telemetryWhy;
+  private final java.util.function.Supplier<Map<String, Object>> fleetState;
 
   /** @param token null: no authentication */
   Router(AgentCore core, AgentMetrics metrics, String token, String telemetryWhy) {
+    this(core, metrics, token, telemetryWhy, null);
+  }
+
+  /** @param fleetState what /v1/policy shows under "fleet" (SPEC §7), or null when the agent learns alone */
+  Router(AgentCore core, AgentMetrics metrics, String token, String telemetryWhy,
+         java.util.function.Supplier<Map<String, Object>> fleetState) {
+    this.fleetState = fleetState;
     this.core = core;
     this.metrics = metrics;
     this.expectedAuth = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
@@ -274,6 +282,7 @@ final class Router {
     out.put("failed_updates", core.failedUpdates());
     out.put("failed_checkpoints", core.failedCheckpoints());
     out.put("telemetry", telemetryWhy);
+    out.put("fleet", fleetState == null ? null : fleetState.get());
     return out;
   }
 

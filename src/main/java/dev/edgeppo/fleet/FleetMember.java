@@ -1,0 +1,335 @@
+package dev.edgeppo.fleet;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.edgeppo.log.Events;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One agent's side of a fleet (SPEC §7, docs/fleet.md): {@link #publish} writes this agent's own
+ * FleetPolicy object and no other, so no two agents ever write the same object and no leader is needed;
+ * {@link #pull} reads every object of the fleet, ignores what it cannot use (with the reason counted and
+ * logged once), and when a peer has something new merges them all ({@link RobustMerge}) and moves the
+ * learner there. {@link #sync} is one round of both. Not thread-safe: one caller (the fleet loop, or a
+ * simulated node's thread).
+ */
+public final class FleetMember {
+  private static final Logger LOG = Logger.getLogger(FleetMember.class.getName());
+  /** Writes of our own object that are refused for a conflict are retried this many times, each after a fresh read. */
+  static final int WRITE_ATTEMPTS = 4;
+
+  /**
+   * @param staleAfter an object not written for this long is ignored (its agent has left or is cut off)
+   * @param heartbeat  our object is rewritten at least this often even when nothing was learned, so that
+   *                   others do not take us for gone
+   * @param stepMax    at most this many agents' progress is added up in one merge (docs/fleet.md, "The merge"); 1 is
+   *                   plain federated averaging
+   */
+  public record Settings(String fleet, String agent, Duration staleAfter, Duration heartbeat, double stepMax, InstantSource clock) {
+    public Settings {
+      if (!(stepMax >= 1) || !Double.isFinite(stepMax)) throw new IllegalArgumentException("fleet step must be >= 1, got " + stepMax);
+      FleetNames.requireLabelValue("fleet", fleet);
+      FleetNames.requireLabelValue("agent", agent);
+      if (heartbeat.compareTo(staleAfter) >= 0) throw new IllegalArgumentException("heartbeat must be shorter than staleAfter");
+      Objects.requireNonNull(clock);
+    }
+
+    /** SPEC §7's defaults for a sync period: stale after 10 periods, a heartbeat every 3. */
+    public static Settings forPeriod(String fleet, String agent, Duration period, double stepMax, InstantSource clock) {
+      return new Settings(fleet, agent, period.multipliedBy(10), period.multipliedBy(3), stepMax, clock);
+    }
+  }
+
+  private final FleetStore store;
+  private final FleetLearner learner;
+  private final Settings s;
+  private final String ownName;
+
+  private String ownVersion;
+  private long generation;
+  private long publishedUpdates = -1;
+  private Instant publishedAt = Instant.EPOCH;
+  /** The learner's update count at the last merge, and the fleet's experience then. */
+  private long updatesAtMerge;
+  private long fleetExperienceAtMerge;
+  /** The policy the last merge left (at start: what the learner held): own delta = params − base. */
+  private float[] base;
+  /** name → generation of each peer object the last merge used: a merge needs something new. */
+  private Map<String, Long> mergedGenerations = Map.of();
+  /** (name, resourceVersion) of objects already logged as rejected: each is logged once. */
+  private final Map<String, String> loggedRejections = new HashMap<>();
+
+  private final AtomicLong syncs = new AtomicLong(), failedSyncs = new AtomicLong(), conflicts = new AtomicLong(),
+      merges = new AtomicLong(), writes = new AtomicLong(), bytesWritten = new AtomicLong();
+  private final Map<PolicyShare.Rejection, AtomicLong> rejected = new EnumMap<>(PolicyShare.Rejection.class);
+  private volatile int fleetSize = 1;
+  private volatile Instant lastMerge;
+  private volatile Instant lastSync;
+  private volatile String lastError;
+  private volatile int lastClipped;
+  private volatile double lastStep = 1;
+  /** Per stepped tensor: the fleet step's multiplier, and the progress of the last merge. */
+  private double[] multipliers;
+  private float[] lastProgress;
+
+  public FleetMember(FleetStore store, FleetLearner learner, Settings settings) {
+    this.store = Objects.requireNonNull(store);
+    this.learner = Objects.requireNonNull(learner);
+    this.s = Objects.requireNonNull(settings);
+    this.ownName = FleetNames.objectName(s.fleet(), s.agent());
+    for (PolicyShare.Rejection r : PolicyShare.Rejection.values()) rejected.put(r, new AtomicLong());
+    this.base = learner.learned().params();
+  }
+
+  /** One round: write our object (if there is something new or a heartbeat is due), then read and merge. */
+  public void sync() throws FleetStore.Unavailable {
+    try {
+      publish();
+      pull();
+      syncs.incrementAndGet();
+      lastSync = s.clock().instant();
+      lastError = null;
+    } catch (FleetStore.Unavailable e) {
+      failedSyncs.incrementAndGet();
+      lastError = e.getMessage();
+      throw e;
+    }
+  }
+
+  /** Experiences this agent learned since its last merge. */
+  private long localExperience(long updates) { return Math.max(0, updates - updatesAtMerge) * learner.batchSize(); }
+
+  /**
+   * Writes our object whole when the learner ran an update since the last write (a new generation); when only
+   * the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
+   */
+  public void publish() throws FleetStore.Unavailable {
+    if (!learner.learns()) return;
+    FleetLearner.Learned l = learner.learned();
+    Instant now = s.clock().instant();
+    if (l.updates() == publishedUpdates) {
+      if (now.isBefore(publishedAt.plus(s.heartbeat()))) return;
+      // Nothing learned since the last write: a heartbeat, which says "still here" and is no news to merge.
+      if (ownVersion != null) {
+        try {
+          ownVersion = store.touch(ownName, ownVersion, now).resourceVersion();
+          publishedAt = now;
+          writes.incrementAndGet();
+          bytesWritten.addAndGet(KubeFleetStore.touchPatch(ownVersion, now).length());
+          return;
+        } catch (FleetStore.Conflict c) {
+          conflicts.incrementAndGet();
+          ownVersion = null; // someone else wrote it: write it whole below
+        }
+      }
+    }
+    long local = localExperience(l.updates());
+    PolicyShare share = new PolicyShare(s.fleet(), s.agent(), FleetNames.FORMAT, learner.hidden(), learner.actionMapping(),
+        l.params(), delta(l.params()), fleetExperienceAtMerge + local, local, l.updates(), generation + 1, now);
+    ObjectNode spec = share.toSpec();
+    int bytes = spec.toString().length();
+    if (bytes > FleetNames.MAX_OBJECT_BYTES)
+      throw new IllegalStateException("the FleetPolicy spec would be " + bytes + " bytes, over the limit of " + FleetNames.MAX_OBJECT_BYTES
+          + " (hidden " + learner.hidden() + " is too large to share)");
+    for (int attempt = 1; ; attempt++) {
+      try {
+        FleetStore.Stored stored;
+        if (ownVersion == null) {
+          Optional<FleetStore.Stored> existing = store.get(ownName);
+          stored = existing.isPresent()
+              ? store.replace(ownName, existing.get().resourceVersion(), s.fleet(), s.agent(), spec)
+              : store.create(ownName, s.fleet(), s.agent(), spec);
+        } else {
+          stored = store.replace(ownName, ownVersion, s.fleet(), s.agent(), spec);
+        }
+        ownVersion = stored.resourceVersion();
+        generation++;
+        publishedUpdates = l.updates();
+        publishedAt = now;
+        writes.incrementAndGet();
+        bytesWritten.addAndGet(bytes);
+        return;
+      } catch (FleetStore.Conflict c) {
+        // Someone wrote our object since we last did (a previous run of this agent, a person with kubectl):
+        // what we hold is newer for us, so we read its version and write again. Nothing of ours is lost: the
+        // learner still holds it, and the next attempt writes it.
+        conflicts.incrementAndGet();
+        ownVersion = null;
+        if (attempt >= WRITE_ATTEMPTS) throw new FleetStore.Unavailable("writing " + ownName + " conflicted " + attempt + " times: " + c.getMessage(), c);
+      }
+    }
+  }
+
+  private float[] delta(float[] params) {
+    if (base == null) base = params.clone();
+    float[] d = new float[params.length];
+    for (int j = 0; j < d.length; j++) d[j] = params[j] - base[j];
+    return d;
+  }
+
+  /** A usable peer object. */
+  private record Peer(String name, PolicyShare share) {}
+
+  /** Reads every object of the fleet and merges when a peer has something new. */
+  public void pull() throws FleetStore.Unavailable {
+    List<FleetStore.Stored> all = store.list(s.fleet());
+    Instant now = s.clock().instant();
+    FleetLearner.Learned own = learner.learned();
+    int count = own.params().length;
+    List<Peer> peers = new ArrayList<>();
+    for (FleetStore.Stored o : all) {
+      if (o.name().equals(ownName)) continue;
+      try {
+        if (o.bytes() > FleetNames.MAX_OBJECT_BYTES)
+          throw new PolicyShare.Rejected(PolicyShare.Rejection.TOO_LARGE, o.bytes() + " bytes, over " + FleetNames.MAX_OBJECT_BYTES);
+        PolicyShare p = PolicyShare.fromSpec(o.spec(), learner.hidden(), learner.actionMapping(), count);
+        if (!p.fleet().equals(s.fleet()))
+          throw new PolicyShare.Rejected(PolicyShare.Rejection.MALFORMED, "spec.fleet '" + p.fleet() + "' differs from its label");
+        if (p.publishedAt().isBefore(now.minus(s.staleAfter())))
+          throw new PolicyShare.Rejected(PolicyShare.Rejection.STALE, "last written " + p.publishedAt() + ", more than "
+              + s.staleAfter().toSeconds() + " s ago");
+        peers.add(new Peer(o.name(), p));
+      } catch (PolicyShare.Rejected r) {
+        rejected.get(r.reason).incrementAndGet();
+        if (!o.resourceVersion().equals(loggedRejections.put(o.name(), o.resourceVersion())))
+          Events.log(LOG, Level.WARNING, "fleet object ignored", Map.of("object", o.name(), "reason", r.reason.label, "why", r.getMessage()));
+      }
+    }
+    fleetSize = 1 + peers.size();
+    List<Peer> useful = peers.stream().filter(p -> p.share().experience() > 0).toList();
+    Map<String, Long> generations = new HashMap<>();
+    for (Peer p : useful) generations.put(p.name(), p.share().generation());
+    // Only something new is worth a merge: merging the same objects again would pull this agent towards them
+    // once more, as if they had learned it twice. (A peer that left is no news.)
+    boolean news = useful.stream().anyMatch(p -> !Objects.equals(mergedGenerations.get(p.name()), p.share().generation()));
+    if (!news) return;
+
+    long ownLocal = localExperience(own.updates()), ownExperience = fleetExperienceAtMerge + ownLocal;
+    record Named(String name, float[] params, float[] delta, long experience, long local, boolean fresh) {}
+    List<Named> in = new ArrayList<>();
+    // An agent that has learned nothing yet (fresh) does not pull the fleet back towards the untrained policy.
+    if (ownExperience > 0) in.add(new Named(ownName, own.params(), delta(own.params()), ownExperience, ownLocal, ownLocal > 0));
+    for (Peer p : useful) {
+      Long seen = mergedGenerations.get(p.name());
+      boolean fresh = p.share().localExperience() > 0 && (seen == null || seen != p.share().generation());
+      in.add(new Named(p.name(), p.share().params(), p.share().delta(), p.share().experience(), p.share().localExperience(), fresh));
+    }
+    // The same order on every agent: equal inputs give equal results (to the rounding of adding them as a delta).
+    in.sort(Comparator.comparing(Named::name));
+    List<RobustMerge.Contribution> centre = new ArrayList<>(), progress = new ArrayList<>();
+    long learnedSince = 0, before = 0;
+    for (Named n : in) {
+      centre.add(new RobustMerge.Contribution(n.params(), n.local() + 1.0));
+      if (n.fresh()) progress.add(new RobustMerge.Contribution(n.delta(), n.local()));
+      learnedSince += n.local();
+      before = Math.max(before, n.experience() - n.local());
+    }
+    // The robust centre of the policies is federated averaging: it moves by the mean of what each learned
+    // (measured: a fleet that only averages learns no faster per node than a node alone; docs/fleet.md).
+    // k agents that learned the same thing should move about k times as far as one, so per tensor of the
+    // actor the robust mean D of their progress is added m − 1 more times, where m ("bold driver", as Rprop)
+    // doubles at each merge whose D points the same way as the last one's on that tensor, up to
+    // min(k, stepMax), and falls back to 1 (plain averaging) as soon as it turns: the fleet overshot. log_std
+    // and the critic are averaged only: stepped too, the policy overshot into granting every ask and stayed
+    // there (measured, docs/fleet.md).
+    RobustMerge.Result r = RobustMerge.merge(centre);
+    float[] merged = r.params();
+    lastStep = 1;
+    if (progress.size() > 1) {
+      float[] d = RobustMerge.merge(progress).params();
+      double most = Math.min(s.stepMax(), progress.size()), steps = 0;
+      List<int[]> tensors = learner.steppedTensors();
+      if (multipliers == null || multipliers.length != tensors.size()) {
+        multipliers = new double[tensors.size()];
+        java.util.Arrays.fill(multipliers, 1);
+        lastProgress = null;
+      }
+      for (int k = 0; k < tensors.size(); k++) {
+        int[] t = tensors.get(k);
+        boolean onward = lastProgress != null && dot(d, lastProgress, t[0], t[1]) > 0;
+        multipliers[k] = onward ? Math.min(multipliers[k] * 2, most) : 1;
+        double extra = multipliers[k] - 1;
+        steps += extra;
+        for (int j = t[0]; j < t[1]; j++) merged[j] += (float) (extra * d[j]);
+      }
+      lastProgress = d;
+      lastStep = 1 + steps / tensors.size();
+    }
+    float[] delta = new float[count];
+    for (int j = 0; j < count; j++) delta[j] = merged[j] - own.params()[j];
+    learner.shift(delta);
+    base = merged;
+    updatesAtMerge = own.updates();
+    fleetExperienceAtMerge = before + learnedSince;
+    mergedGenerations = generations;
+    merges.incrementAndGet();
+    lastMerge = now;
+    lastClipped = r.clipped();
+  }
+
+  static double dot(float[] a, float[] b, int from, int to) {
+    double s = 0;
+    for (int j = from; j < to; j++) s += (double) a[j] * b[j];
+    return s;
+  }
+
+  // ---- what /metrics and /v1/policy show ----
+
+  public String fleet() { return s.fleet(); }
+  public String agent() { return s.agent(); }
+  public String objectName() { return ownName; }
+  public long syncs() { return syncs.get(); }
+  public long failedSyncs() { return failedSyncs.get(); }
+  public long conflicts() { return conflicts.get(); }
+  public long merges() { return merges.get(); }
+  public long writes() { return writes.get(); }
+  public long bytesWritten() { return bytesWritten.get(); }
+  public long rejected(PolicyShare.Rejection r) { return rejected.get(r).get(); }
+  /** Agents whose objects the last successful read could use, this one included. */
+  public int fleetSize() { return fleetSize; }
+  /** Experiences behind the policy as of the last merge (the fleet's count), plus this agent's since. */
+  public long experience() { return fleetExperienceAtMerge + localExperience(learner.learned().updates()); }
+  /** Seconds since the last merge, or NaN before the first. */
+  public double lastMergeAgeSeconds() {
+    Instant m = lastMerge;
+    return m == null ? Double.NaN : Duration.between(m, s.clock().instant()).toMillis() / 1000.0;
+  }
+
+  public Map<String, Object> state(String storeDescription) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("name", s.fleet());
+    out.put("agent", s.agent());
+    out.put("object", ownName);
+    out.put("store", storeDescription);
+    out.put("connected", lastError == null && lastSync != null);
+    out.put("last_error", lastError);
+    out.put("size", fleetSize);
+    out.put("experience", experience());
+    out.put("syncs", syncs.get());
+    out.put("failed_syncs", failedSyncs.get());
+    out.put("conflicts", conflicts.get());
+    out.put("merges", merges.get());
+    double age = lastMergeAgeSeconds();
+    out.put("last_merge_age_seconds", Double.isNaN(age) ? null : age);
+    out.put("last_merge_clipped", lastClipped);
+    out.put("last_merge_step", lastStep);
+    out.put("writes", writes.get());
+    Map<String, Long> rej = new LinkedHashMap<>();
+    rejected.forEach((k, v) -> rej.put(k.label, v.get()));
+    out.put("rejected", rej);
+    return out;
+  }
+}

@@ -1,0 +1,49 @@
+package dev.edgeppo.fleet;
+
+/**
+ * The one place for the names and limits of SPEC §7's shared object: the custom resource's group, version,
+ * kind and plural (deploy/ writes the same in its CRD; ManifestFieldsTest-style checks read them from here),
+ * the labels the agents select on, and the object's size limit.
+ */
+public final class FleetNames {
+  private FleetNames() {}
+
+  public static final String GROUP = "gpu.edgeppo.dev";
+  public static final String VERSION = "v1alpha1";
+  public static final String API_VERSION = GROUP + "/" + VERSION;
+  public static final String KIND = "FleetPolicy";
+  public static final String PLURAL = "fleetpolicies";
+  public static final String SINGULAR = "fleetpolicy";
+
+  /** Label on every object: the fleet it belongs to. Agents list with this selector, so fleets share a namespace safely. */
+  public static final String FLEET_LABEL = GROUP + "/fleet";
+  /** Label on every object: the agent (node) that writes it; the one writer of that object. */
+  public static final String AGENT_LABEL = GROUP + "/agent";
+
+  /** The format of {@code spec} this build writes and reads; an object of another format is ignored. */
+  public static final int FORMAT = 1;
+
+  /**
+   * SPEC §7: each object stays under 256 KiB (etcd's default request limit is 1.5 MiB; a small object keeps
+   * a 1,000-agent list and the watch cache cheap). Checked on what is written and on what is read.
+   */
+  public static final int MAX_OBJECT_BYTES = 256 * 1024;
+
+  /** Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"). */
+  public static final double DEFAULT_STEP = 8;
+
+  /** The object of {@code agent} in {@code fleet}: one per agent, so nobody else ever writes it. */
+  public static String objectName(String fleet, String agent) {
+    String n = (fleet + "-" + agent).toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9.-]", "-");
+    if (n.length() > 253) n = n.substring(0, 253);
+    return n.replaceAll("^[^a-z0-9]+|[^a-z0-9]+$", "");
+  }
+
+  /** A label value (63 characters, alphanumeric at both ends) or a clear error: the fleet and agent names must fit one. */
+  public static String requireLabelValue(String what, String v) {
+    if (v == null || v.isEmpty() || v.length() > 63 || !v.matches("[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?"))
+      throw new IllegalArgumentException(what + " '" + v + "' is not a Kubernetes label value (1-63 characters: letters, digits, "
+          + "'-', '_', '.', starting and ending with a letter or digit)");
+    return v;
+  }
+}

@@ -1,0 +1,38 @@
+package dev.edgeppo.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.edgeppo.json.Json;
+import dev.edgeppo.ppo.Hyperparameters;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code simulate --nodes}: bad settings are refused before anything runs, and a seed fixes the whole run despite the threads. */
+class FleetSimTest {
+  static FleetSim.Config config(int nodes, int bad) {
+    return new FleetSim.Config(UsageModel.UNIFORM_OVERSTATE, List.of("trace", "synthetic"), List.of(1L), nodes, bad, List.of(64, 96), 40, 32, 8,
+        Hyperparameters.serving(), "cpu", 2, TraceReplay.excerpt());
+  }
+
+  @Test
+  void refusesWhatCannotRun() {
+    assertThrows(IllegalArgumentException.class, () -> config(0, 0));
+    assertThrows(IllegalArgumentException.class, () -> config(3, 3), "at least one good node");
+    assertThrows(IllegalArgumentException.class, () -> config(3, -1));
+    assertThrows(IllegalArgumentException.class, () -> new FleetSim.Config(UsageModel.CLASSES, List.of("csv"), List.of(1L), 2, 0, List.of(64), 40, 32, 8,
+        Hyperparameters.serving(), "cpu", 2, TraceReplay.excerpt()));
+  }
+
+  @Test
+  void aSeedFixesTheRunAndTheFleetTalks() throws Exception {
+    FleetSim.Result a = FleetSim.run(config(3, 1)), b = FleetSim.run(config(3, 1));
+    assertEquals(Json.MAPPER.writeValueAsString(FleetSim.toJson(a, Json.MAPPER)), Json.MAPPER.writeValueAsString(FleetSim.toJson(b, Json.MAPPER)));
+    // Three rounds of three nodes (after 32, 64 and 96 feedbacks each): every node wrote and merged each round.
+    assertEquals(9, a.writes());
+    assertEquals(9, a.merges());
+    assertTrue(a.bytesWritten() / a.writes() > 90_000 && a.bytesWritten() / a.writes() < 256 * 1024, a.bytesWritten() / a.writes() + " bytes a write");
+    assertTrue(a.nodes().get(2).bad() && !a.nodes().get(1).bad());
+  }
+}
