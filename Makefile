@@ -15,7 +15,7 @@ $(error no JDK 25 found; see the message above)
 endif
 export JAVA_HOME
 MVN := ./mvnw -B -q
-# nvcc builds the fatbin; NVCC= picks an older toolkit for older edge drivers (see README).
+# nvcc builds the fatbin; NVCC= picks an older toolkit for older edge drivers (see docs/design.md).
 NVCC ?= nvcc
 export NVCC
 
@@ -70,7 +70,7 @@ bench: build
 	  $(JAVA_HOME)/bin/java --enable-native-access=ALL-UNNAMED -Dedgeppo.native.dir=$(CURDIR)/native/build \
 	    -jar target/benchmarks.jar $(JMH_ARGS)
 
-# On a machine with an NVIDIA GPU: one JSON report (README "GPU check"); exits 2 with the reason without one.
+# On a machine with an NVIDIA GPU: one JSON report (docs/gpu-check.md); exits 2 with the reason without one.
 gpu-check: build
 	bin/edgeppo gpu-check --out target/gpu-check.json --fixtures src/test/resources/fixtures/ppo
 

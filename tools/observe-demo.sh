@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's walk-through of SPEC §5 without a GPU: a real process stands for a pod's container, a proc
+# The walk-through of SPEC §5 in docs/observer.md without a GPU: a real process stands for a pod's container, a proc
 # root laid out with its kubepods cgroup file, the stand-in NVML reports that PID at 35 % SM and 1 GiB,
 # and an allocation that names the pod gets its feedback, and is trained on, with no POST /feedback.
 # Needs `make build`. Usage: tools/observe-demo.sh [PORT]

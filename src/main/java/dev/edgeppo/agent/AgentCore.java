@@ -74,7 +74,7 @@ public final class AgentCore implements AutoCloseable {
     String podUid = req.podUid() == null ? null : dev.edgeppo.observe.PodCgroup.normalize(req.podUid());
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
         g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));
-    if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb(), req.cores());
+    if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb(), req.cores(), req.slo());
     return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
   }
 
@@ -86,15 +86,30 @@ public final class AgentCore implements AutoCloseable {
    */
   public FeedbackResult feedback(Feedback fb) { return feedback(fb, AllocationTable.Source.HTTP, null); }
 
+  /**
+   * SPEC §5, webhook pods: the pod carrying allocation {@code id}'s annotation now exists with {@code podUid};
+   * bind it and observe it like any other (with its declared service level, if any). False when the allocation
+   * is unknown, no longer pending, or already names a pod (a repeated watch event, say).
+   */
+  public boolean bindPod(String id, String podUid, dev.edgeppo.observe.slo.MetricsEndpoint slo) {
+    if (!dev.edgeppo.observe.PodCgroup.isUid(podUid)) return false;
+    String uid = dev.edgeppo.observe.PodCgroup.normalize(podUid);
+    if (!allocations.bindPod(id, uid)) return false;
+    AllocationTable.Record r = allocations.view(id).orElseThrow().record();
+    observe(id, uid, r.gpuIndex(), r.cores(), r.memoryMb(), r.requestedCores(), slo);
+    return true;
+  }
+
   /** Hands an allocation that names its pod to the observer, or records why nobody observes it. */
-  private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb, int requestedCores) {
+  private void observe(String id, String podUid, int gpuIndex, int cores, long memoryMb, int requestedCores,
+                       dev.edgeppo.observe.slo.MetricsEndpoint slo) {
     PodObserver o = observer;
     if (o == null) {
       allocations.observation(id, new AllocationTable.Observation(0, null, null,
           List.of("not observed: this agent runs no pod observer")));
       return;
     }
-    PodObserver.Start s = o.observe(new PodObserver.Target(id, podUid, gpuIndex, cores, memoryMb, requestedCores));
+    PodObserver.Start s = o.observe(new PodObserver.Target(id, podUid, gpuIndex, cores, memoryMb, requestedCores, slo));
     allocations.observation(id, new AllocationTable.Observation(0, null, null, List.of(s.why())));
   }
 
@@ -132,7 +147,7 @@ public final class AgentCore implements AutoCloseable {
   private void answered(AllocationTable.Record a, Feedback fb, AllocationTable.Source source, Verdict verdict, double reward) {
     AllocationTable.Answer answer = new AllocationTable.Answer(source, fb.actualUsage(), fb.qosMet(), fb.pods(), fb.done(), reward);
     allocations.answered(a, answer, verdict == null ? null : new AllocationTable.Observation(verdict.samples(),
-        verdict.throttledSamples(), verdict.peakMemoryMib(), verdict.why()));
+        verdict.throttledSamples(), verdict.peakMemoryMib(), verdict.why(), verdict.slo()));
     feedbackListener.accept(answer);
   }
 

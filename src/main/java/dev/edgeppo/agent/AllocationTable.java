@@ -30,7 +30,13 @@ public final class AllocationTable {
    */
   public record Record(String id, float[] state, float[] action, float logProb, float value, int requestedCores,
                        long requestedMemoryMb, int cores, long memoryMb, int gpuIndex, String gpuUuid, String podUid,
-                       long createdMillis) {}
+                       long createdMillis) {
+    /** This record naming its pod (a webhook pod bound after admission, SPEC §5). */
+    public Record withPodUid(String uid) {
+      return new Record(id, state, action, logProb, value, requestedCores, requestedMemoryMb, cores, memoryMb, gpuIndex, gpuUuid,
+          uid, createdMillis);
+    }
+  }
 
   /** Who reported an allocation's feedback. */
   public enum Source { HTTP, OBSERVED }
@@ -43,9 +49,15 @@ public final class AllocationTable {
    * judged as it did, or why it did not observe. {@code throttledSamples} and {@code peakMemoryMib} are null
    * when nothing was read.
    */
-  public record Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why) {
+  public record Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why,
+                            dev.edgeppo.observe.slo.SloVerdict slo) {
     public Observation {
       why = List.copyOf(why);
+    }
+
+    /** An observation without a declared service level (or not judged yet). */
+    public Observation(int samples, Integer throttledSamples, Long peakMemoryMib, List<String> why) {
+      this(samples, throttledSamples, peakMemoryMib, why, null);
     }
   }
 
@@ -61,6 +73,8 @@ public final class AllocationTable {
     volatile Answer answer;
     volatile Observation observation;
     volatile String expiredWhy;
+    /** The pod bound after admission (webhook pods: no uid at /allocate); the record itself stays as claimed. */
+    volatile String boundPodUid;
 
     Entry(Record record) { this.record = record; }
   }
@@ -144,7 +158,20 @@ public final class AllocationTable {
 
   public Optional<View> view(String id) {
     Entry e = entries.get(id);
-    return e == null ? Optional.empty() : Optional.of(new View(e.record, e.status.get(), e.answer, e.observation, e.expiredWhy));
+    if (e == null) return Optional.empty();
+    Record r = e.boundPodUid == null ? e.record : e.record.withPodUid(e.boundPodUid);
+    return Optional.of(new View(r, e.status.get(), e.answer, e.observation, e.expiredWhy));
+  }
+
+  /**
+   * Names the pod of a pending allocation that named none (SPEC §5: a webhook pod, bound once it exists). False,
+   * changing nothing, when the allocation is unknown, not pending, or already names a pod.
+   */
+  public synchronized boolean bindPod(String id, String podUid) {
+    Entry e = entries.get(id);
+    if (e == null || e.status.get() != Status.PENDING || e.record.podUid() != null || e.boundPodUid != null) return false;
+    e.boundPodUid = podUid;
+    return true;
   }
 
   /** Records what the observer says of a pending allocation (why it is not observed, say). */

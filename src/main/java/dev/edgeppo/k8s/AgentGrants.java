@@ -20,7 +20,7 @@ public final class AgentGrants implements GrantDecider {
   public Grant decide(ClaimAsk ask) {
     // With the pod's UID the agent observes the pod and records its feedback itself (SPEC §5).
     Allocation a = core.allocate(new AllocateRequest(ask.cores(), ask.memoryMib(), ask.pod(), Integer.toString(ask.gpuIndex()),
-        ask.podUid()));
+        ask.podUid(), ask.podUid() == null ? null : ask.slo()));
     return new Grant(a.allocationId(), a.cores(), a.memoryMb());
   }
 

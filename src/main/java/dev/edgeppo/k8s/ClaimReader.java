@@ -30,11 +30,13 @@ public final class ClaimReader {
 
   private final KubernetesClient client;
   private final String nodeName;
+  private final PodServiceLevels serviceLevels;
 
   /** @param nodeName this node: our devices are allocated from the pool of that name */
   public ClaimReader(KubernetesClient client, String nodeName) {
     this.client = Objects.requireNonNull(client);
     this.nodeName = Objects.requireNonNull(nodeName);
+    this.serviceLevels = new PodServiceLevels(client);
   }
 
   /**
@@ -44,7 +46,11 @@ public final class ClaimReader {
   public ClaimAsk read(String namespace, String name, String uid, java.util.function.IntFunction<Long> gpuMemoryMib) {
     ResourceClaim claim = client.dynamicResourceAllocation().v1().resourceClaims().inNamespace(namespace).withName(name).get();
     if (claim == null) throw new ClaimException("no ResourceClaim " + namespace + "/" + name);
-    return parse(claim, uid, gpuMemoryMib);
+    ClaimAsk ask = parse(claim, uid, gpuMemoryMib);
+    if (ask.podUid() == null || ask.pod() == null) return ask;
+    // The pod's own service level, from its annotations (SPEC §5); none, malformed or unreadable: the NVML rules judge it.
+    String podName = ask.pod().substring(ask.pod().indexOf('/') + 1);
+    return ask.withSlo(serviceLevels.of(ask.namespace(), podName, ask.podUid()));
   }
 
   ClaimAsk parse(ResourceClaim claim, String uid, java.util.function.IntFunction<Long> gpuMemoryMib) {

@@ -136,6 +136,9 @@ public final class KubeletPlugin implements AutoCloseable {
   public ResourceSlicePublisher slices() { return slices; }
   public PreparedClaims prepared() { return prepared; }
 
+  /** The API client the driver reads claims with (closed with the plugin). */
+  public KubernetesClient client() { return client; }
+
   @Override
   public synchronized void close() {
     if (closed) return;

@@ -1,5 +1,6 @@
 package dev.edgeppo.observe;
 
+import dev.edgeppo.observe.slo.SloVerdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -192,6 +193,28 @@ public final class ObservationRules {
     why.add(fmt("qos_met %s; pods %d on the GPU at the pod's last reading; done %s", met, pods, done));
     return new Verdict(usage, met, pods, done, s.size(), throttledN, peak, ending, why);
   }
+
+  /**
+   * SPEC §5 rule 1, first of all: where the pod declared a service level and its metrics decided it, that
+   * decides {@code qos_met}; an undecided window (scrapes failed, no observations) leaves the NVML rules'
+   * verdict, saying why. Usage, pods and done always come from NVML.
+   */
+  public static Verdict withServiceLevel(Verdict nvml, SloVerdict slo) {
+    List<String> why = new ArrayList<>();
+    boolean qos = nvml.qosMet();
+    if (slo.decided()) {
+      qos = slo.met();
+      why.add(fmt("service level %s: %s measured %s over %d scrapes (%d failed); it decides qos_met %s",
+          slo.met() ? "met" : "missed", slo.objective().text(), plain(slo.value()), slo.scrapes(), slo.failedScrapes(), qos));
+    } else {
+      why.add(fmt("service level %s undecided (%s): the NVML rules decide qos_met", slo.objective().text(), slo.reason()));
+    }
+    why.addAll(nvml.why());
+    return new Verdict(nvml.actualUsage(), qos, nvml.pods(), nvml.done(), nvml.samples(), nvml.throttledSamples(),
+        nvml.peakMemoryMib(), nvml.ending(), why, slo);
+  }
+
+  private static String plain(double v) { return String.format(Locale.ROOT, "%.6g", v); }
 
   private static String fmt(String f, Object... args) { return String.format(Locale.ROOT, f, args); }
 }

@@ -1,5 +1,6 @@
 package dev.edgeppo.observe;
 
+import dev.edgeppo.observe.slo.HttpScraper;
 import dev.edgeppo.telemetry.NvmlTelemetry;
 import dev.edgeppo.telemetry.Telemetry;
 import java.nio.file.Files;
@@ -23,6 +24,6 @@ public final class Observers {
       return PodObserver.unavailable("proc root " + s.procRoot() + " is not a directory (--proc-root)", sink, s.period(), s.window());
     }
     return PodObserver.of(new NvmlProcessSource(nvml.nvml(), InstantSource.system(), s.period()), new ProcFs(s.procRoot()), sink,
-        s.period(), s.window(), InstantSource.system());
+        s.period(), s.window(), InstantSource.system(), new HttpScraper());
   }
 }

@@ -1,5 +1,10 @@
 package dev.edgeppo.observe;
 
+import dev.edgeppo.observe.slo.MetricsEndpoint;
+import dev.edgeppo.observe.slo.Scrape;
+import dev.edgeppo.observe.slo.Scraper;
+import dev.edgeppo.observe.slo.SloJudge;
+import dev.edgeppo.observe.slo.SloVerdict;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -12,7 +17,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -56,12 +63,20 @@ public final class PodObserver implements AutoCloseable {
     void notObserved(String allocationId, SkipReason reason, String why);
   }
 
-  /** An allocation the observer was asked to watch. */
+  /**
+   * An allocation the observer was asked to watch; {@code slo}, when not null, is the pod's declared service
+   * level, scraped with each reading and deciding {@code qos_met} first (SPEC §5 rule 1).
+   */
   public record Target(String allocationId, String podUid, int gpuIndex, int grantedCores, long grantedMemoryMb,
-                       int requestedCores) {
+                       int requestedCores, MetricsEndpoint slo) {
     public Target {
       Objects.requireNonNull(allocationId);
       podUid = PodCgroup.normalize(Objects.requireNonNull(podUid));
+    }
+
+    /** A pod that declares no service level. */
+    public Target(String allocationId, String podUid, int gpuIndex, int grantedCores, long grantedMemoryMb, int requestedCores) {
+      this(allocationId, podUid, gpuIndex, grantedCores, grantedMemoryMb, requestedCores, null);
     }
   }
 
@@ -79,8 +94,17 @@ public final class PodObserver implements AutoCloseable {
   private final Sink sink;
   private final Duration period, window;
   private final InstantSource clock;
+  /** Reads declared service levels; null: no pod's metrics can be read here (each such window is undecided). */
+  private final Scraper scraper;
+  /** Within one round: observations to scrape now (they took a reading), then those to finish after. */
+  private final List<Observation> toScrape = new ArrayList<>();
+  private final List<Closing> closing = new ArrayList<>();
+
+  private record Closing(Observation o, Ending ending) {}
 
   private final ConcurrentHashMap<String, Observation> open = new ConcurrentHashMap<>();
+  private final LongAdder scrapes = new LongAdder();
+  private final ConcurrentHashMap<String, LongAdder> scrapeFailures = new ConcurrentHashMap<>();
   private final LongAdder observed = new LongAdder(), reported = new LongAdder(), samplesRead = new LongAdder();
   private final Map<SkipReason, LongAdder> skipped = new EnumMap<>(SkipReason.class);
   private ScheduledExecutorService scheduler;
@@ -88,7 +112,7 @@ public final class PodObserver implements AutoCloseable {
   private final Object rounds = new Object();
 
   private PodObserver(ProcessSource source, String unavailableWhy, PodResolver resolver, Sink sink, Duration period,
-                      Duration window, InstantSource clock) {
+                      Duration window, InstantSource clock, Scraper scraper) {
     if (period.isNegative() || period.isZero()) throw new IllegalArgumentException("observe period must be positive, got " + period);
     if (window.compareTo(period) < 0) throw new IllegalArgumentException("observe window " + window + " is shorter than its period " + period);
     this.source = source;
@@ -98,18 +122,26 @@ public final class PodObserver implements AutoCloseable {
     this.period = period;
     this.window = window;
     this.clock = Objects.requireNonNull(clock);
+    this.scraper = scraper;
     for (SkipReason r : SkipReason.values()) skipped.put(r, new LongAdder());
   }
 
   /** An observer reading {@code source}, mapping PIDs through {@code resolver}. */
   public static PodObserver of(ProcessSource source, PodResolver resolver, Sink sink, Duration period, Duration window,
                                InstantSource clock) {
-    return new PodObserver(Objects.requireNonNull(source), null, Objects.requireNonNull(resolver), sink, period, window, clock);
+    return of(source, resolver, sink, period, window, clock, null);
+  }
+
+  /** As {@link #of(ProcessSource, PodResolver, Sink, Duration, Duration, InstantSource)}, scraping declared service levels with {@code scraper}. */
+  public static PodObserver of(ProcessSource source, PodResolver resolver, Sink sink, Duration period, Duration window,
+                               InstantSource clock, Scraper scraper) {
+    return new PodObserver(Objects.requireNonNull(source), null, Objects.requireNonNull(resolver), sink, period, window, clock,
+        scraper);
   }
 
   /** An observer on a node without per-process readings: every allocation with a pod is skipped with {@code why}. */
   public static PodObserver unavailable(String why, Sink sink, Duration period, Duration window) {
-    return new PodObserver(null, Objects.requireNonNull(why), null, sink, period, window, InstantSource.system());
+    return new PodObserver(null, Objects.requireNonNull(why), null, sink, period, window, InstantSource.system(), null);
   }
 
   public Duration period() { return period; }
@@ -146,6 +178,23 @@ public final class PodObserver implements AutoCloseable {
   public long samplesReadTotal() { return samplesRead.sum(); }
 
   public long skippedTotal(SkipReason r) { return skipped.get(r).sum(); }
+
+  /** Scrapes of declared service levels taken. */
+  public long scrapesTotal() { return scrapes.sum(); }
+
+  /** Scrapes that failed with {@code reason} (the failure's first word: timeout, too_large, ...). */
+  public long scrapeFailures(String reason) {
+    LongAdder a = scrapeFailures.get(reason);
+    return a == null ? 0 : a.sum();
+  }
+
+  private void count(Scrape s) {
+    scrapes.increment();
+    if (s.succeeded()) return;
+    int colon = s.failure().indexOf(':');
+    String reason = colon < 0 ? s.failure() : s.failure().substring(0, colon);
+    scrapeFailures.computeIfAbsent(reason, r -> new LongAdder()).increment();
+  }
 
   /** Runs {@link #tick} every period on a daemon thread of its own. */
   public synchronized void start() {
@@ -221,6 +270,48 @@ public final class PodObserver implements AutoCloseable {
       byGpu.computeIfAbsent(o.target.gpuIndex(), g -> new ArrayList<>()).add(o);
     }
     for (Map.Entry<Integer, List<Observation>> e : byGpu.entrySet()) readGpu(e.getKey(), e.getValue(), now);
+    settle(now);
+  }
+
+  /**
+   * The round's scrapes, all at once (each bounded by the scraper: a round waits for the slowest, not the sum),
+   * then the observations whose window closed this round are judged, their last scrape included.
+   */
+  private void settle(long now) {
+    try {
+      if (!toScrape.isEmpty() && scraper != null) scrapeAll(toScrape, now / 1000.0);
+      for (Closing c : closing) finish(c.o(), c.ending());
+    } finally {
+      toScrape.clear();
+      closing.clear();
+    }
+  }
+
+  private void scrapeAll(List<Observation> obs, double at) {
+    if (obs.size() == 1) {
+      Observation o = obs.getFirst();
+      Scrape s = scraper.scrape(o.target.slo(), at);
+      count(s);
+      o.scrapes.add(s);
+      return;
+    }
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<Scrape>> futures = new ArrayList<>();
+      for (Observation o : obs) futures.add(pool.submit(() -> scraper.scrape(o.target.slo(), at)));
+      for (int i = 0; i < obs.size(); i++) {
+        Scrape s;
+        try {
+          s = futures.get(i).get();
+        } catch (ExecutionException e) {
+          s = Scrape.failed(at, "io: " + e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          s = Scrape.failed(at, "io: interrupted");
+        }
+        count(s);
+        obs.get(i).scrapes.add(s);
+      }
+    }
   }
 
   private void readGpu(int gpu, List<Observation> obs, long now) {
@@ -284,7 +375,8 @@ public final class PodObserver implements AutoCloseable {
       if (o.firstMillis < 0) o.firstMillis = now;
       o.add(new PodSample(now, sm, mem, procs, podsOnGpu, gpuSm));
       samplesRead.increment();
-      if (now - o.firstMillis >= window.toMillis()) finish(o, Ending.WINDOW_CLOSED);
+      if (o.target.slo() != null) toScrape.add(o); // the window's first reading, each period, its last
+      if (now - o.firstMillis >= window.toMillis()) closing.add(new Closing(o, Ending.WINDOW_CLOSED));
       return;
     }
     if (o.firstMillis < 0) {
@@ -296,13 +388,19 @@ public final class PodObserver implements AutoCloseable {
       }
       return;
     }
-    finish(o, resolver.podAlive(o.target.podUid()) ? Ending.PROCESSES_VANISHED : Ending.POD_ENDED);
+    closing.add(new Closing(o, resolver.podAlive(o.target.podUid()) ? Ending.PROCESSES_VANISHED : Ending.POD_ENDED));
   }
 
   private void finish(Observation o, Ending ending) {
     open.remove(o.target.allocationId());
     Verdict v = ObservationRules.judge(o.samples, o.target.grantedCores(), o.target.requestedCores(),
         o.target.grantedMemoryMb(), ending);
+    if (o.target.slo() != null) {
+      SloVerdict slo = scraper == null
+          ? SloVerdict.undecided(o.target.slo().objective(), "this agent scrapes no metrics", 0, 0)
+          : SloJudge.judge(o.target.slo().objective(), o.scrapes);
+      v = ObservationRules.withServiceLevel(v, slo);
+    }
     Sink.Outcome out;
     try {
       out = sink.report(o.target.allocationId(), v);
@@ -332,6 +430,8 @@ public final class PodObserver implements AutoCloseable {
     long firstMillis = -1;
     int failedReads;
     final List<PodSample> samples = new ArrayList<>();
+    /** The pod's metrics, one scrape per reading (declared service level only). */
+    final List<Scrape> scrapes = new ArrayList<>();
     double smSum;
     int throttled;
     long peak;

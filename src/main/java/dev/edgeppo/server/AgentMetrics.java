@@ -123,6 +123,14 @@ public final class AgentMetrics {
           PodObserver o = core.observer();
           for (SkipReason r : SkipReason.values()) cb.call(o == null ? 0 : o.skippedTotal(r), r.label());
         }).register(registry);
+    counter("edgeppo_observer_scrapes_total", "Scrapes of pods' metrics endpoints (declared service levels, SPEC §5)",
+        () -> core.observer() == null ? 0 : core.observer().scrapesTotal());
+    CounterWithCallback.builder().name("edgeppo_observer_scrape_failures_total")
+        .help("Scrapes of pods' metrics that failed, by reason").labelNames("reason")
+        .callback(cb -> {
+          PodObserver o = core.observer();
+          for (String r : dev.edgeppo.observe.slo.HttpScraper.FAILURE_REASONS) cb.call(o == null ? 0 : o.scrapeFailures(r), r);
+        }).register(registry);
   }
 
   /** One update's wall time (PpoLearner#lastUpdateNanos), observed by the trainer after each update. */

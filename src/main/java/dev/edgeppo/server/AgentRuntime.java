@@ -156,6 +156,9 @@ public final class AgentRuntime implements AutoCloseable {
         KubeletPlugin plugin = KubeletPlugin.start(s.dra(), telemetry, new AgentGrants(core));
         opened.push(plugin::close);
         dra = plugin;
+        // Webhook pods are observed too (SPEC §5): bound to their allocation once they exist on this node.
+        dev.edgeppo.k8s.WebhookPods webhookPods = dev.edgeppo.k8s.WebhookPods.start(plugin.client(), s.dra().nodeName(), core);
+        opened.push(webhookPods::close);
       }
       return new AgentRuntime(opened, agent, server, dra);
     } catch (IOException | RuntimeException | Error e) {

@@ -86,6 +86,17 @@ final class JsonBody {
     return v.textValue();
   }
 
+  /** A nested object with only {@code allowed} fields, read with the same rules. */
+  JsonBody requireObject(String field, Set<String> allowed) {
+    JsonNode v = require(field);
+    if (!v.isObject()) throw new BadInputException(field + " must be an object, got " + kind(v));
+    for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!allowed.contains(f)) throw new BadInputException("unknown field '" + field + "." + clip(f) + "'; expected " + allowed);
+    }
+    return new JsonBody((ObjectNode) v);
+  }
+
   boolean has(String field) {
     JsonNode v = node.get(field);
     return v != null && !v.isNull();

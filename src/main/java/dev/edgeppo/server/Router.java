@@ -7,6 +7,9 @@ import dev.edgeppo.agent.AllocateRequest;
 import dev.edgeppo.agent.Allocation;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.observe.PodObserver;
+import dev.edgeppo.observe.slo.MetricsEndpoint;
+import dev.edgeppo.observe.slo.Objective;
+import dev.edgeppo.observe.slo.SloVerdict;
 import dev.edgeppo.agent.BadInputException;
 import dev.edgeppo.agent.DuplicateFeedbackException;
 import dev.edgeppo.agent.Feedback;
@@ -34,7 +37,8 @@ import java.util.logging.Logger;
 final class Router {
   static final int MAX_BODY = 1 << 20;
   private static final Logger LOG = Logger.getLogger(Router.class.getName());
-  private static final Set<String> ALLOCATE_FIELDS = Set.of("cores", "memory", "pod", "pod_uid", "gpu");
+  private static final Set<String> ALLOCATE_FIELDS = Set.of("cores", "memory", "pod", "pod_uid", "gpu", "slo");
+  private static final Set<String> SLO_FIELDS = Set.of("metrics_url", "objective");
   private static final Set<String> FEEDBACK_FIELDS = Set.of("allocation_id", "actual_usage", "qos_met", "pods", "done");
   static final String JSON = "application/json";
 
@@ -120,8 +124,31 @@ final class Router {
     JsonBody b = JsonBody.parse(body, ALLOCATE_FIELDS);
     AllocateRequest req = new AllocateRequest(b.requireInt("cores"), b.requireLong("memory"),
         b.has("pod") ? b.requireString("pod") : null, b.optionalIndexOrId("gpu"),
-        b.has("pod_uid") ? b.requireString("pod_uid") : null);
+        b.has("pod_uid") ? b.requireString("pod_uid") : null, b.has("slo") ? slo(b.requireObject("slo", SLO_FIELDS)) : null);
     return new Written(answer(core.allocate(req)));
+  }
+
+  /** SPEC §4 {@code observation.slo}: value and met are null when the window decided nothing, and why. */
+  private static Map<String, Object> slo(SloVerdict v) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("objective", v.objective().text());
+    out.put("value", v.decided() ? v.value() : null);
+    out.put("met", v.decided() ? v.met() : null);
+    out.put("scrapes", v.scrapes());
+    out.put("failed_scrapes", v.failedScrapes());
+    if (!v.decided()) out.put("undecided", v.reason());
+    return out;
+  }
+
+  /** SPEC §4 {@code slo}: a malformed URL or objective is refused (400) before anything changes. */
+  private static MetricsEndpoint slo(JsonBody s) {
+    String url = s.requireString("metrics_url");
+    String objective = s.requireString("objective");
+    try {
+      return new MetricsEndpoint(MetricsEndpoint.parseUrl(url), Objective.parse(objective));
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("slo: " + e.getMessage());
+    }
   }
 
   /** A body already written as JSON bytes. */
@@ -211,6 +238,7 @@ final class Router {
       if (o.throttledSamples() != null) obs.put("throttled_samples", o.throttledSamples());
       if (o.peakMemoryMib() != null) obs.put("peak_memory_mib", o.peakMemoryMib());
       obs.put("why", o.why());
+      if (o.slo() != null) obs.put("slo", slo(o.slo()));
     }
     if (!obs.isEmpty()) out.put("observation", obs);
     return json(200, out, "allocation");
