@@ -106,8 +106,8 @@ public final class ObservationRules {
    * Share of readings on a saturated GPU beyond which a pod counts as starved. The simulator's truth calls a
    * pod served when it got nearly all it wanted in at least 90 % of its moments, so being short in more than a
    * tenth of them fails it; the observer cannot tell a GPU wanted at 105 % (everyone gets 95 %) from one wanted
-   * at 150 %, so it asks for a little more than a tenth. Tuned on the suite's {@code crowded} and
-   * {@code cotenants} scenarios, seed 1 (docs/observer.md).
+   * at 150 %, so it asks for a little more than a tenth. Set from these reasons, then checked (not changed) on
+   * the suite's {@code cotenants} and {@code classes} scenarios, seed 1 (docs/observer.md).
    */
   public static final double STARVED_SHARE = 0.15;
 
