@@ -75,7 +75,7 @@ gpu-check: build
 	bin/edgeppo gpu-check --out target/gpu-check.json --fixtures src/test/resources/fixtures/ppo
 
 run: build
-	bin/edgeppo simulate --seeds 1 --checkpoints 1000,3000 --eval-feedbacks 1000 --plot target/simulate.png
+	bin/edgeppo simulate --seeds 1 --eval-feedbacks 1000 --plot target/simulate.png
 
 # The agent's OCI image, without a daemon (tools/image/build.sh says what is in it), and its smoke test
 # with podman. Both as root; the packages they need are installed here, not by CI's default set-up.

@@ -42,6 +42,12 @@ public final class PodObserver implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(PodObserver.class.getName());
   /** Consecutive failed readings after which an observation gives up (NVML's text in the reason). */
   static final int MAX_FAILED_READS = 3;
+  /**
+   * Scrapes one observation keeps (a 60 s window at 2 s takes 31). Beyond, the second-oldest is dropped: the
+   * window's start stays, increases across a dropped scrape still add up (a reset hidden inside that span is
+   * missed), and memory stays bounded whatever --observe-window-seconds is (each scrape may hold 10,000 samples).
+   */
+  static final int MAX_SCRAPES = 256;
 
   /** What the observer needs from the agent: the feedback path and the allocation table. */
   public interface Sink {
@@ -188,6 +194,15 @@ public final class PodObserver implements AutoCloseable {
     return a == null ? 0 : a.sum();
   }
 
+  private static void keep(Observation o, Scrape s) {
+    o.scrapes.add(s);
+    if (o.scrapes.size() > MAX_SCRAPES) {
+      Scrape dropped = o.scrapes.remove(1);
+      o.droppedScrapes++;
+      if (!dropped.succeeded()) o.droppedFailures++;
+    }
+  }
+
   private void count(Scrape s) {
     scrapes.increment();
     if (s.succeeded()) return;
@@ -290,9 +305,14 @@ public final class PodObserver implements AutoCloseable {
   private void scrapeAll(List<Observation> obs, double at) {
     if (obs.size() == 1) {
       Observation o = obs.getFirst();
-      Scrape s = scraper.scrape(o.target.slo(), at);
+      Scrape s;
+      try {
+        s = scraper.scrape(o.target.slo(), at);
+      } catch (RuntimeException e) { // a Scraper should answer a failed Scrape; one that throws fails only this scrape
+        s = Scrape.failed(at, "io: " + e);
+      }
       count(s);
-      o.scrapes.add(s);
+      keep(o, s);
       return;
     }
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -309,7 +329,7 @@ public final class PodObserver implements AutoCloseable {
           s = Scrape.failed(at, "io: interrupted");
         }
         count(s);
-        obs.get(i).scrapes.add(s);
+        keep(obs.get(i), s);
       }
     }
   }
@@ -399,6 +419,10 @@ public final class PodObserver implements AutoCloseable {
       SloVerdict slo = scraper == null
           ? SloVerdict.undecided(o.target.slo().objective(), "this agent scrapes no metrics", 0, 0)
           : SloJudge.judge(o.target.slo().objective(), o.scrapes);
+      if (o.droppedScrapes > 0) { // the count says what was taken, not what was kept
+        slo = new SloVerdict(slo.objective(), slo.outcome(), slo.value(), slo.reason(), slo.scrapes() + o.droppedScrapes,
+            slo.failedScrapes() + o.droppedFailures);
+      }
       v = ObservationRules.withServiceLevel(v, slo);
     }
     Sink.Outcome out;
@@ -432,6 +456,7 @@ public final class PodObserver implements AutoCloseable {
     final List<PodSample> samples = new ArrayList<>();
     /** The pod's metrics, one scrape per reading (declared service level only). */
     final List<Scrape> scrapes = new ArrayList<>();
+    int droppedScrapes, droppedFailures;
     double smSum;
     int throttled;
     long peak;

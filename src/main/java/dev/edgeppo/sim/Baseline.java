@@ -13,9 +13,9 @@ import java.util.SplittableRandom;
  * <li>{@code fixed_fraction}: a fixed share of the cores asked for (at least 1 %), memory as asked (cutting
  *     memory only buys OOMs, the reward has no term for it).</li>
  * <li>{@code random}: a uniformly random action in [0, 1]² through the agent's action mapping.</li>
- * <li>{@code oracle}: knows each pod's true demand over its measured window and grants its peak (at least
- *     {@code min(10, ask)}, never above the ask), memory as asked: an upper bound for a policy that sees
- *     only the ask and the node.</li>
+ * <li>{@code demand_aware}: knows each pod's demand profile and grants what would score best were the pod
+ *     alone in getting what it wants, memory as asked: a reference, not a bound (it ignores contention; the
+ *     bound is {@link HindsightBound}).</li>
  * </ul>
  */
 public abstract sealed class Baseline implements AllocationPolicy {
@@ -39,7 +39,7 @@ public abstract sealed class Baseline implements AllocationPolicy {
 
   public static Baseline random(long seed, ActionMapping mapping) { return new RandomGrant(seed, mapping); }
 
-  public static Baseline oracle() { return new Oracle(); }
+  public static Baseline demandAware() { return new DemandAware(); }
 
   /**
    * Knows what no agent can: each pod's demand profile (its steady level, or the height and duty of its
@@ -50,8 +50,8 @@ public abstract sealed class Baseline implements AllocationPolicy {
    * contention, so it is a reference, not a bound: a policy that throttles a heavy pod for its
    * neighbours' sake can beat it.
    */
-  static final class Oracle extends Baseline {
-    Oracle() { super("oracle"); }
+  static final class DemandAware extends Baseline {
+    DemandAware() { super("demand_aware"); }
 
     @Override
     public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {

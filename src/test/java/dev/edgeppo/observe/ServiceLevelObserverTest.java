@@ -105,6 +105,27 @@ class ServiceLevelObserverTest {
   }
 
   @Test
+  void aLongWindowKeepsABoundedNumberOfScrapesAndTheSameValue() {
+    int readings = PodObserver.MAX_SCRAPES + 40;
+    PodObserver longWindow = PodObserver.of(gpu, procs, sink, Duration.ofSeconds(2), Duration.ofSeconds(2L * (readings - 1)), clock,
+        new HttpScraper());
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    longWindow.observe(new PodObserver.Target("long", A, 0, 60, 4000, 100, endpoint("lat_seconds:p99<=0.5")));
+    gpu.run(10, 500, 20);
+    for (int i = 0; i < readings; i++) {
+      clock.millis += 2000;
+      longWindow.tick();
+    }
+    Verdict v = sink.reported.get("long");
+    assertNotNull(v);
+    // Steady traffic: the window's increases are 10 (k-1) and 20 (k-1) whatever was dropped in between.
+    double n = readings - 1;
+    assertEquals(0.1 + 0.4 * (0.99 * 20 * n - 10 * n) / (10 * n), v.slo().value(), 1e-9);
+    assertEquals(readings, v.slo().scrapes(), "the count is of scrapes taken, not kept");
+  }
+
+  @Test
   void scrapesThatFailDecideNothingAndTheNvmlRulesApply() throws IOException {
     int closed;
     try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -57,6 +57,12 @@ class SimulateCommandTest {
         for (String p : Suite.POLICIES) {
           JsonNode s = cell.get("eval").get(cp).get(p);
           assertTrue(s.get("mean_reward").isNumber(), p + "@" + cp);
+          if (p.equals("bound")) {
+            // Worked out, not simulated: no other figure; above every policy scored on the same arrivals.
+            assertEquals(1, s.size(), s.toString());
+            for (String q : Suite.POLICIES) assertTrue(cell.get("eval").get(cp).get(q).get("mean_reward").asDouble() <= s.get("mean_reward").asDouble() + 1e-9, q);
+            continue;
+          }
           assertTrue(s.get("qos_rate").asDouble() >= 0 && s.get("qos_rate").asDouble() <= 1);
           // Pods the observer and the truth judge differently are at least the difference of their rates.
           double seen = s.get("observed_qos_rate").asDouble(), agree = s.get("qos_agreement").asDouble();
@@ -69,10 +75,19 @@ class SimulateCommandTest {
       assertTrue(cell.get("train").get("128").get("ppo").get("mean_reward").isNumber());
     }
     JsonNode row = j.get("summary").get(0);
-    double grant = row.get("eval").get("128").get("grant_requested").asDouble(), oracle = row.get("eval").get("128").get("oracle").asDouble();
-    double ppo = row.get("eval").get("128").get("ppo").asDouble();
-    if (oracle - grant >= Suite.HEADROOM) assertEquals((ppo - grant) / (oracle - grant), row.get("captured").get("128").asDouble(), 1e-9);
+    double grant = row.get("eval").get("128").get("grant_requested").asDouble(), aware = row.get("eval").get("128").get("demand_aware").asDouble();
+    double ppo = row.get("eval").get("128").get("ppo").asDouble(), bound = row.get("eval").get("128").get("bound").asDouble();
+    if (aware - grant >= Suite.HEADROOM) assertEquals((ppo - grant) / (bound - grant), row.get("captured").get("128").asDouble(), 1e-9);
     else assertTrue(row.get("captured").get("128").isNull());
+    JsonNode first = j.get("cells").get(0).get("first_stretch");
+    assertEquals(128, first.get("pods").asInt(), "the first stretch is the first 1,000 or the whole training, whichever is shorter");
+    int grouped = 0;
+    for (var it = first.properties().iterator(); it.hasNext(); ) {
+      var e = it.next();
+      if (e.getKey().equals("pods")) continue;
+      grouped += e.getValue().get("pods").asInt();
+    }
+    assertEquals(128, grouped, "every pod of the stretch in one group");
     assertTrue(j.get("criteria").get("met").isBoolean());
     assertTrue(Files.size(png) > 1000);
   }
@@ -116,7 +131,7 @@ class SimulateCommandTest {
         "grant_requested", node -> Baseline.grantRequested(),
         "fixed_fraction", node -> Baseline.fixedFraction(0.5),
         "random", node -> Baseline.random(5, Hyperparameters.serving().actionMapping()),
-        "oracle", node -> Baseline.oracle());
+        "demand_aware", node -> Baseline.demandAware());
     policies.forEach((name, p) -> {
       List<SimulationRunner.Outcome> out = SimulationRunner.run(pods, pods.size(), co, p, n -> {});
       assertEquals(pods.size(), out.size(), name + ": one feedback per pod");
@@ -135,19 +150,39 @@ class SimulateCommandTest {
     assertEquals(12, learner.updates(), "the agent trained on its feedback: 400 / 32 updates");
   }
 
-  /** Alone on the node, the oracle grants a steady pod its peak demand (and no more) and beats granting the ask. */
+  /** Alone on the node, the demand-aware reference grants a steady pod its peak demand (and no more) and beats granting the ask. */
   @Test
-  void theOracleGrantsWhatThePodNeeds() {
+  void theDemandAwareReferenceGrantsWhatThePodNeeds() {
     SimPod p = new SimPod(0, "p0", WorkloadClass.TRAINING, 0, 600, 80, 4096, 2048, 40, 0, 0, 0, 0, 77);
     SimNode node = new SimNode();
-    AllocationPolicy.Grant g = Baseline.oracle().allocate(p, node, false);
+    AllocationPolicy.Grant g = Baseline.demandAware().allocate(p, node, false);
     double peak = 40 * 1.03; // its level at the top of the training class's ±3 % jitter
     assertEquals(peak, p.peakDemand(), 1e-9);
     assertTrue(g.cores() >= Math.ceil(0.9 * peak) && g.cores() <= Math.ceil(peak), g + " for a peak of " + peak);
     assertEquals(4096, g.memoryMb());
-    double oracle = SimulationRunner.run(List.of(p), 1, n -> Baseline.oracle(), x -> {}).getFirst().reward();
+    double aware = SimulationRunner.run(List.of(p), 1, n -> Baseline.demandAware(), x -> {}).getFirst().reward();
     double grant = SimulationRunner.run(List.of(p), 1, n -> Baseline.grantRequested(), x -> {}).getFirst().reward();
-    assertTrue(oracle > grant + 0.2, oracle + " vs " + grant);
+    assertTrue(aware > grant + 0.2, aware + " vs " + grant);
+  }
+
+  /** Points before the shift are scored on the first model: the same asks and draws, no pod past the shift changed. */
+  @Test
+  void pointsBeforeTheShiftMeetTheModelInForceThen() {
+    Suite.Config c = new Suite.Config(List.of(UsageModel.SHIFT, UsageModel.BURSTY), List.of("synthetic"), List.of(4L), List.of(100, 300), 200,
+        Hyperparameters.serving(), "cpu", 0.5, 2.0, TraceReplay.excerpt(), 1);
+    Suite.Cell shift = new Suite.Cell(UsageModel.SHIFT, "synthetic", 4), bursty = new Suite.Cell(UsageModel.BURSTY, "synthetic", 4);
+    assertEquals(150, Suite.shiftAt(c));
+    List<SimPod> shifted = Suite.pods(c, shift), unshifted = Suite.pods(c, shift, Integer.MAX_VALUE);
+    assertEquals(shifted.subList(0, 150), unshifted.subList(0, 150));
+    for (int i = 150; i < shifted.size(); i++) {
+      assertEquals(shifted.get(i).requestCores(), unshifted.get(i).requestCores());
+      // After the shift small asks use 90-100 % of the ask; before it, a third to a half.
+      if (shifted.get(i).requestCores() <= UsageModel.SMALL_ASK) {
+        assertTrue(shifted.get(i).baseDemand() >= 0.9 * shifted.get(i).requestCores());
+        assertTrue(unshifted.get(i).baseDemand() <= 0.5 * unshifted.get(i).requestCores() + 1e-9);
+      }
+    }
+    assertEquals(Suite.pods(c, bursty), Suite.pods(c, bursty, Integer.MAX_VALUE), "only the shift has a second model");
   }
 
   @Test
