@@ -3,7 +3,7 @@
 # - checks that a JDK 25 exists (the build finds it by itself; the default JDK may be older)
 # - Debian's non-free component, for NVML: libnvidia-ml-dev (nvml.h, to build the stand-in library)
 #   and libnvidia-ml1 (the real library, tested for its "Driver Not Loaded" answer without a driver)
-# - wrk, the load generator of the HTTP benchmark
+# - wrk, the load generator of the HTTP benchmark, and nginx, its floor (run unprivileged from its own config)
 # - Node.js and npm when missing (`make test` validates deploy/ with npm's kubernetes-models)
 # With --image, also what `make image` needs (buildah, podman, runc, skopeo, debootstrap, uidmap);
 # `make image` runs `tools/setup.sh --image` itself, so CI's default set-up stays small.
@@ -28,7 +28,7 @@ command -v nvcc >/dev/null || echo "setup: nvcc not found: the CUDA fatbin will 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
-pkgs=(libnvidia-ml-dev libnvidia-ml1 wrk)
+pkgs=(libnvidia-ml-dev libnvidia-ml1 wrk nginx)
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 [ "$IMAGE" -eq 0 ] || pkgs+=(buildah podman runc skopeo debootstrap uidmap)
 for pkg in "${pkgs[@]}"; do

@@ -38,19 +38,21 @@ def measure(fn, seconds, min_reps, warmup):
     return statistics.median(times), len(times)
 
 
-def bench(batch_size, hidden, seconds):
+def bench(batch_size, hidden, seconds, epochs=None):
     torch.manual_seed(batch_size)
     gen = torch.Generator().manual_seed(batch_size)
     model = ref.ActorCritic(hidden)
     ref.initialise(model, 0.3, bias_jitter=0.05)
     batch = ref.make_batch(model, batch_size, "some", 0.15, gen)
     hp = dict(ref.DEFAULTS)
+    if epochs is not None:
+        hp["epochs"] = epochs
     # Adam state carries over from update to update, as in the agent.
     optimizer = torch.optim.Adam(model.ordered_parameters(), lr=hp["learning_rate"], betas=ref.ADAM_BETAS,
                                  eps=hp["adam_eps"])
     update_us, reps = measure(lambda: ref.update(model, batch, hp, optimizer), seconds, 20, 10)
     gae_us, _ = measure(lambda: ref.gae(model, batch, hp), seconds / 3, 20, 5)
-    return {"impl": "pytorch", "batch": batch_size, "hidden": hidden, "update_us": round(update_us, 1),
+    return {"impl": "pytorch", "batch": batch_size, "hidden": hidden, "epochs": hp["epochs"], "update_us": round(update_us, 1),
             "gae_us": round(gae_us, 1), "reps": reps, "threads": torch.get_num_threads(),
             "torch": torch.__version__, "blas": ref.blas_library()}
 
@@ -59,11 +61,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batches", default="32,256,2048")
     ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--epochs", type=int, default=None, help="epochs per update (default: the reference's)")
     ap.add_argument("--seconds", type=float, default=3.0, help="measuring time per batch size")
     args = ap.parse_args()
     torch.set_num_threads(1)
     for b in (int(x) for x in args.batches.split(",")):
-        print(json.dumps(bench(b, args.hidden, args.seconds)), flush=True)
+        print(json.dumps(bench(b, args.hidden, args.seconds, args.epochs)), flush=True)
     return 0
 
 

@@ -35,8 +35,13 @@ final class Trainer {
     this.buffer = buffer;
     this.learner = learner;
     this.durability = durability;
+    int nice = ThreadPriority.trainerNice();
     this.thread = inline ? null : Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "edgeppo-trainer");
+      // Below the request threads (ThreadPriority: on 2 cores an update otherwise holds a core a request waits for).
+      Thread t = new Thread(() -> {
+        if (nice > 0) ThreadPriority.lowerCurrentThreadBy(nice);
+        r.run();
+      }, "edgeppo-trainer");
       // Daemon: an update abandoned at the shutdown deadline must not keep the process alive; the journal
       // still holds its batch, so the next start trains it.
       t.setDaemon(true);

@@ -123,7 +123,7 @@ final class BenchCommand implements Runnable {
         out.put("epochs", hp.epochs());
         if (startupWarmup) {
           try (UpdateBackend throwaway = Backends.open(b.name())) {
-            JitWarmup.Result w = JitWarmup.run(throwaway, hp, JitWarmup.DEFAULT_MAX_UPDATES, () -> false);
+            JitWarmup.Result w = JitWarmup.run(throwaway, hp, JitWarmup.DEFAULT_MAX_UPDATES, JitWarmup.DEFAULT_DEADLINE, () -> false);
             out.put("startup_warmup", Map.of("updates", w.updates(), "settled", w.settled(), "ms", w.millis()));
           }
         }

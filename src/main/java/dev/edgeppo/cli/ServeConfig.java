@@ -61,7 +61,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("telemetry_max_age_ms", Long.toString(dev.edgeppo.telemetry.SampledTelemetry.DEFAULT_MAX_AGE.toMillis()),
         "a reading older than this is refused: /allocate, /feedback and /readyz answer 503 until a new one");
     key("warmup_max_updates", Integer.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_MAX_UPDATES),
-        "train mode: at start, updates at most on a throwaway learner until the JIT has compiled the update (0: none)");
+        "train mode: at start, updates at most (and 3 s at most) on a small throwaway learner until the JIT has compiled the update (0: none)");
     // The node's DRA driver (SPEC §5): on when kubelet_plugin_dir is set.
     key("kubelet_plugin_dir", null, "run the DRA driver: its socket dra.sock goes here (in a cluster /var/lib/kubelet/plugins/gpu.edgeppo.dev)");
     key("kubelet_registry_dir", "/var/lib/kubelet/plugins_registry", "the kubelet's plugin registration directory");

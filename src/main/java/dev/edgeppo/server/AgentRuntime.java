@@ -188,7 +188,7 @@ public final class AgentRuntime implements AutoCloseable {
     if (maxUpdates <= 0 || !"cpu".equals(learner.backendName())) return;
     core.onTrainer(() -> {
       try (UpdateBackend throwaway = Backends.open(learner.backendName())) {
-        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, core::stopping);
+        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, JitWarmup.DEFAULT_DEADLINE, core::stopping);
         // The interpreted Vector API left ~100 MB of garbage; a full collection now lets G1 return the heap it
         // grew for it (measured: resident memory back from ~330 to ~130 MiB), once, before real traffic.
         System.gc();
