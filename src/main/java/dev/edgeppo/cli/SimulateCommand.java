@@ -62,6 +62,9 @@ final class SimulateCommand implements Callable<Integer> {
   double concurrency;
   @Option(names = "--fraction", defaultValue = "0.5", description = "share of the asked cores the fixed_fraction baseline grants (default: ${DEFAULT-VALUE})")
   double fraction;
+  @Option(names = "--slo-share", description = "share of simulated pods that declare a service level (p99 latency from "
+      + "a queueing model, judged by the node's own scrape parser and judge) (default: " + Suite.DEFAULT_SLO_SHARE + ")")
+  double sloShare = Suite.DEFAULT_SLO_SHARE;
   @Option(names = "--threads", description = "cells simulated side by side (default: the processors)")
   Integer threads;
   @Option(names = "--nodes", defaultValue = "0", description = "N > 0: a fleet of N nodes learning together (SPEC §7) beside the same nodes alone; "
@@ -91,7 +94,7 @@ final class SimulateCommand implements Callable<Integer> {
     List<UsageModel> models = scenarios.stream().map(UsageModel::of).toList();
     TraceReplay t = trace == null ? TraceReplay.excerpt() : TraceReplay.read(trace);
     Suite.Config config = new Suite.Config(models, arrivals, seeds, checkpoints, evalFeedbacks, hp, learner.backend, fraction,
-        concurrency, t, threads == null ? Runtime.getRuntime().availableProcessors() : threads);
+        concurrency, t, threads == null ? Runtime.getRuntime().availableProcessors() : threads, sloShare);
     PrintWriter err = spec.commandLine().getErr();
     Progress bar = new Progress(err, !learner.json);
     Suite.Result result = Suite.run(config, bar::update);
@@ -140,6 +143,17 @@ final class SimulateCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,
           pct(meanStat(r, judged, p, PolicyStats::observedQosRate)), pct(meanStat(r, judged, p, PolicyStats::qosRate)),
           pct(meanStat(r, judged, p, PolicyStats::qosAgreement)));
+    out.printf(Locale.ROOT, "observer's agreement with the truth at %d, pods declaring a service level (%.0f%% of pods) / the others:%n",
+        judged, 100 * c.sloShare());
+    for (Suite.Row row : Suite.rows(r)) {
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  %-18s %-9s", row.scenario().json(), row.arrivals()));
+      for (String p : List.of("grant_requested", "ppo")) {
+        java.util.function.Predicate<Suite.CellResult> in = x -> x.cell().scenario() == row.scenario() && x.cell().arrivals().equals(row.arrivals());
+        sb.append(String.format(Locale.ROOT, "  %s %s / %s", p, pct(meanStat(r, in, judged, p, PolicyStats::qosAgreementDeclared)),
+            pct(meanStat(r, in, judged, p, PolicyStats::qosAgreementUndeclared))));
+      }
+      out.println(sb);
+    }
     out.println("where the first " + Suite.FIRST_STRETCH + " lost against grant_requested (train mode, the costliest groups of the first seed's cells):");
     for (Suite.CellResult cr : r.cells()) {
       if (cr.cell().seed() != c.seeds().getFirst()) continue;
@@ -154,6 +168,12 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   /** {@code stat} of policy {@code p} scored at checkpoint {@code cp}, averaged over the cells. */
+  private static double meanStat(Suite.Result r, java.util.function.Predicate<Suite.CellResult> in, int cp, String p,
+                                 ToDoubleFunction<PolicyStats> stat) {
+    return r.cells().stream().filter(in).mapToDouble(x -> stat.applyAsDouble(x.eval().get(cp).get(p).stats()))
+        .filter(Double::isFinite).average().orElse(Double.NaN);
+  }
+
   private static double meanStat(Suite.Result r, int cp, String p, ToDoubleFunction<PolicyStats> stat) {
     return r.cells().stream().mapToDouble(x -> stat.applyAsDouble(x.eval().get(cp).get(p).stats())).average().orElse(Double.NaN);
   }

@@ -362,13 +362,16 @@ public final class PodObserver implements AutoCloseable {
       // A process that just exited (a sample but no longer listed) does not make its pod one on the GPU.
       if (r.memoryMib().containsKey(pid)) pods.add(uid);
     }
+    // How busy the whole GPU was: every process's SM, whether or not its pod is known (SPEC §5 rule 4).
+    double gpuSm = 0;
+    for (double v : r.smPercent().values()) gpuSm += v;
     for (Observation o : obs) {
       o.failedReads = 0;
-      advance(o, r, podOf, pods.size(), now);
+      advance(o, r, podOf, pods.size(), gpuSm, now);
     }
   }
 
-  private void advance(Observation o, GpuProcesses r, Map<Integer, String> podOf, int podsOnGpu, long now) {
+  private void advance(Observation o, GpuProcesses r, Map<Integer, String> podOf, int podsOnGpu, double gpuSm, long now) {
     double sm = 0;
     long mem = 0;
     int procs = 0;
@@ -390,7 +393,7 @@ public final class PodObserver implements AutoCloseable {
         return;
       }
       if (o.firstMillis < 0) o.firstMillis = now;
-      o.add(new PodSample(now, sm, mem, procs, podsOnGpu));
+      o.add(new PodSample(now, sm, mem, procs, podsOnGpu, gpuSm));
       samplesRead.increment();
       if (o.target.slo() != null) toScrape.add(o); // the window's first reading, each period, its last
       if (now - o.firstMillis >= window.toMillis()) closing.add(new Closing(o, Ending.WINDOW_CLOSED));

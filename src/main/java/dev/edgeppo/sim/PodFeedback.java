@@ -34,6 +34,9 @@ public record PodFeedback(double actualUsage, boolean qosMet, int pods, boolean 
     return new PodFeedback(Math.min(100, w.usageSum / w.samples), w.covered >= QOS_COVERED_SHARE * w.samples, podsNow, ended, false);
   }
 
+  /** The same feedback with {@code qos_met} decided otherwise (by a declared service level's truth). */
+  public PodFeedback withQosMet(boolean met) { return new PodFeedback(actualUsage, met, pods, done, oom); }
+
   /** The feedback of a pod OOM-killed on start, with {@code podsNow} others on the GPU. */
   public static PodFeedback oomKilled(int podsNow) {
     return new PodFeedback(0, false, podsNow + 1, true, true);

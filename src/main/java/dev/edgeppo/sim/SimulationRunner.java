@@ -2,6 +2,7 @@ package dev.edgeppo.sim;
 
 import dev.edgeppo.agent.Reward;
 import dev.edgeppo.observe.Verdict;
+import dev.edgeppo.observe.ObservationRules;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -38,7 +39,14 @@ public final class SimulationRunner {
    */
   public record Outcome(int order, int podIndex, boolean evaluation, WorkloadClass workload, int grantCores,
                         double actualUsage, boolean qosMet, boolean oom, int pods, double reward,
-                        boolean observedQosMet, double learnedReward) {}
+                        boolean observedQosMet, double learnedReward, boolean declared) {
+    /** An outcome of a pod that declared no service level. */
+    public Outcome(int order, int podIndex, boolean evaluation, WorkloadClass workload, int grantCores, double actualUsage,
+                   boolean qosMet, boolean oom, int pods, double reward, boolean observedQosMet, double learnedReward) {
+      this(order, podIndex, evaluation, workload, grantCores, actualUsage, qosMet, oom, pods, reward, observedQosMet,
+          learnedReward, false);
+    }
+  }
 
   private static final int SAMPLE = 0, DEPART = 1, OOM_REPORT = 2;
 
@@ -50,8 +58,12 @@ public final class SimulationRunner {
     final long windowEnd;
     final PodFeedback.Window window = new PodFeedback.Window();
     ObservedPods.Watch watch;
+    /** Its service level's window, when it declares one (and started). */
+    ServiceModel.Window slo;
+    final boolean declares;
 
-    Live(SimPod pod, AllocationPolicy.Grant grant, boolean evaluation, SimNode.Running running) {
+    Live(SimPod pod, AllocationPolicy.Grant grant, boolean evaluation, SimNode.Running running, boolean declares) {
+      this.declares = declares;
       this.pod = pod;
       this.grant = grant;
       this.evaluation = evaluation;
@@ -85,6 +97,16 @@ public final class SimulationRunner {
   /** As above, on a node shared with {@code coTenants}. */
   public static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants,
                                   Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress) {
+    return run(pods, trainCount, coTenants, 0, policyFor, progress);
+  }
+
+  /**
+   * As above, with a share {@code sloShare} of pods declaring a service level ({@link ServiceModel}): the
+   * observer judges them by their metrics first (SPEC §5 rule 1) and the truth for them is their window's
+   * exact p99 against the objective.
+   */
+  public static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants, double sloShare,
+                                  Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress) {
     SimNode node = new SimNode(coTenants);
     ObservedPods observer = ObservedPods.of(node, coTenants);
     List<Outcome> out = new ArrayList<>(pods.size());
@@ -101,7 +123,12 @@ public final class SimulationRunner {
           switch (e.kind()) {
             case SAMPLE -> {
               Live l = e.live();
-              l.window.add(node.sample(l.running, e.time()));
+              SimNode.Sample sample = node.sample(l.running, e.time());
+              l.window.add(sample);
+              if (l.slo != null) {
+                l.slo.add(l.pod.demand(e.time()), sample.received(), SAMPLE_INTERVAL_S);
+                l.slo.scrape(e.time());
+              }
               Verdict seen = observer.tick(l.watch, e.time(), null);
               if (e.time() < l.windowEnd) {
                 if (seen != null) throw new IllegalStateException("pod " + l.pod.name() + " judged before its window's end");
@@ -109,6 +136,7 @@ public final class SimulationRunner {
               } else {
                 boolean ended = l.end() <= l.windowEnd;
                 PodFeedback truth = PodFeedback.of(l.window, node.podsOnGpu(), ended);
+                if (l.slo != null) truth = truth.withQosMet(l.slo.truthMet());
                 if (ended) {
                   node.stop(l.running);
                   observer.ended(l.pod.index());
@@ -117,6 +145,7 @@ public final class SimulationRunner {
                   events.add(new Event(l.end(), seq++, DEPART, l));
                 }
                 if (seen == null) throw new IllegalStateException("pod " + l.pod.name() + " not judged at its window's end");
+                if (l.slo != null) seen = ObservationRules.withServiceLevel(seen, l.slo.judged());
                 report(out, policy, l, truth, seen);
                 progress.accept(out.size());
               }
@@ -145,8 +174,12 @@ public final class SimulationRunner {
         node.advanceTo(pod.arrivalS());
         AllocationPolicy.Grant g = policy.allocate(pod, node, evaluation);
         SimNode.Running r = node.start(pod, g.cores(), g.memoryMb());
-        Live l = new Live(pod, g, evaluation, r);
+        Live l = new Live(pod, g, evaluation, r, ServiceModel.declares(pod, sloShare));
         if (r != null) {
+          if (l.declares) {
+            l.slo = new ServiceModel.Window();
+            l.slo.scrape(pod.arrivalS()); // the window's first scrape, as the node's, before any request
+          }
           // The observer's window runs from the first reading to the last sample; a pod that ends then is
           // judged as ended (with done), so its window must not close at that same reading.
           long first = pod.arrivalS() + SAMPLE_INTERVAL_S;
@@ -164,7 +197,7 @@ public final class SimulationRunner {
     double learned = policy.feedback(l.grant, seen.actualUsage(), seen.qosMet(), seen.pods(), seen.done());
     double scored = Reward.of(l.grant.cores(), truth.actualUsage(), truth.qosMet(), truth.pods());
     out.add(new Outcome(out.size(), l.pod.index(), l.evaluation, l.pod.workload(), l.grant.cores(), truth.actualUsage(),
-        truth.qosMet(), truth.oom(), truth.pods(), scored, seen.qosMet(), learned));
+        truth.qosMet(), truth.oom(), truth.pods(), scored, seen.qosMet(), learned, l.declares));
   }
 
   private static long ceilTo(long v, long step) {

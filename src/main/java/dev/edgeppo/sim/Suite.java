@@ -52,6 +52,12 @@ public final class Suite {
   /** SPEC §6 "holds most of the headroom": the median over the judged cells of the share of the bound's headroom at {@link #LEARNING_STRETCH}. */
   public static final double MEDIAN_CAPTURED = 0.60;
   public static final List<String> ARRIVALS = List.of("trace", "synthetic");
+  /**
+   * Share of simulated pods that declare a service level by default: a minority, as in a cluster where the
+   * inference servers (vLLM, Triton) publish latency histograms and batch jobs and notebooks do not.
+   */
+  public static final double DEFAULT_SLO_SHARE = 0.3;
+
   /** Scored on each point's arrivals; {@code bound} is worked out per pod, not simulated ({@link HindsightBound}). */
   public static final List<String> POLICIES = List.of("ppo", "grant_requested", "fixed_fraction", "random", "demand_aware", "bound");
 
@@ -62,7 +68,15 @@ public final class Suite {
 
   public record Config(List<UsageModel> scenarios, List<String> arrivals, List<Long> seeds, List<Integer> checkpoints,
                        int evalFeedbacks, Hyperparameters hp, String backend, double fraction, double concurrency,
-                       TraceReplay trace, int threads) {
+                       TraceReplay trace, int threads, double sloShare) {
+    /** As before the simulator spoke service levels: {@link #DEFAULT_SLO_SHARE} of pods declare one. */
+    public Config(List<UsageModel> scenarios, List<String> arrivals, List<Long> seeds, List<Integer> checkpoints,
+                  int evalFeedbacks, Hyperparameters hp, String backend, double fraction, double concurrency,
+                  TraceReplay trace, int threads) {
+      this(scenarios, arrivals, seeds, checkpoints, evalFeedbacks, hp, backend, fraction, concurrency, trace, threads,
+          DEFAULT_SLO_SHARE);
+    }
+
     public Config {
       scenarios = List.copyOf(scenarios);
       arrivals = List.copyOf(arrivals);
@@ -77,6 +91,7 @@ public final class Suite {
       if (!(fraction > 0 && fraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fraction);
       if (!(concurrency > 0)) throw new IllegalArgumentException("concurrency must be > 0, got " + concurrency);
       if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+      if (!(sloShare >= 0 && sloShare <= 1)) throw new IllegalArgumentException("slo share must be in [0, 1], got " + sloShare);
     }
 
     public int trainCount() { return checkpoints.getLast(); }
@@ -213,7 +228,7 @@ public final class Suite {
     try (PpoLearner l = dev.edgeppo.agent.Agent.learner(c.hp(), Backends.choose(c.backend()).backend(), cell.seed(), null)) {
       snapshots.put(0, l.snapshot());
       learner.put(0, Learner.of(0, null));
-      ppoTrain = SimulationRunner.run(train, n, co, node -> PpoPolicy.training(l, node, cell.seed()).afterFeedback(f -> {
+      ppoTrain = SimulationRunner.run(train, n, co, c.sloShare(), node -> PpoPolicy.training(l, node, cell.seed()).afterFeedback(f -> {
         if (c.checkpoints().contains((int) f)) {
           snapshots.put((int) f, l.snapshot());
           learner.put((int) f, Learner.of(l.updates(), l.lastMetrics()));
@@ -221,7 +236,7 @@ public final class Suite {
       }), x -> {});
     }
     progress.accept(n);
-    grantTrain = SimulationRunner.run(train, n, co, node -> Baseline.grantRequested(), x -> {});
+    grantTrain = SimulationRunner.run(train, n, co, c.sloShare(), node -> Baseline.grantRequested(), x -> {});
     progress.accept(n);
     Map<Integer, Map<String, Score>> trainScores = new TreeMap<>();
     for (int cp : c.checkpoints()) {
@@ -243,7 +258,7 @@ public final class Suite {
       Map<String, Score> m = new LinkedHashMap<>();
       for (var e : policies.entrySet()) {
         AllocationPolicy[] made = new AllocationPolicy[1];
-        List<SimulationRunner.Outcome> out = SimulationRunner.run(scored, scored.size(), co,
+        List<SimulationRunner.Outcome> out = SimulationRunner.run(scored, scored.size(), co, c.sloShare(),
             node -> made[0] = e.getValue().apply(node), x -> {});
         Score sc = score(all, out, Integer.MAX_VALUE);
         if (made[0] instanceof PpoPolicy p) sc = new Score(sc.stats(), sc.grantShare(), p.meanActions());
@@ -405,6 +420,7 @@ public final class Suite {
     suite.put("eval_feedbacks", c.evalFeedbacks());
     suite.put("concurrency", c.concurrency());
     suite.put("fraction", c.fraction());
+    suite.put("slo_share", c.sloShare());
     suite.put("backend", c.backend());
     suite.set("hyperparameters", json.valueToTree(c.hp()));
     ObjectNode crit = root.putObject("criteria");
@@ -443,7 +459,10 @@ public final class Suite {
           }
           ObjectNode y = x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())
               .put("observed_qos_rate", s.stats().observedQosRate()).put("qos_agreement", s.stats().qosAgreement())
-              .put("utilization_efficiency", s.stats().utilizationEfficiency()).put("oom_rate", s.stats().oomRate())
+              .put("declared_slo", s.stats().declared());
+          putNumber(y, "qos_agreement_declared", s.stats().qosAgreementDeclared());
+          putNumber(y, "qos_agreement_undeclared", s.stats().qosAgreementUndeclared());
+          y.put("utilization_efficiency", s.stats().utilizationEfficiency()).put("oom_rate", s.stats().oomRate())
               .put("grant_share", s.grantShare());
           if (s.meanActions() != null)
             y.put("mean_action_cores", s.meanActions().meanCores()).put("saturated_share", s.meanActions().saturatedShare())

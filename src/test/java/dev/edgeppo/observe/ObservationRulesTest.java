@@ -129,4 +129,66 @@ class ObservationRulesTest {
 
     assertThrows(IllegalArgumentException.class, () -> ObservationRules.judge(List.of(none()), 60, 80, 3000, Ending.POD_ENDED));
   }
+
+  /** A reading of the pod with the whole GPU's summed SM. */
+  static PodSample g(double sm, double gpuSm) { return new PodSample(0, sm, 100, 1, 3, gpuSm); }
+
+  /** {@code starved} readings of an active pod on a full GPU, the rest on a GPU with room. */
+  static List<PodSample> onGpu(int starved, int total) {
+    List<PodSample> x = new java.util.ArrayList<>();
+    for (int i = 0; i < total; i++) x.add(i < starved ? g(20, 99) : g(20, 70));
+    return x;
+  }
+
+  @Test
+  void starvedWhenActiveOnAFullGpuInMoreThanItsShareOfReadings() {
+    // 20 readings, threshold 15 %: 3 on a full GPU is exactly 15 % (not more), 4 is 20 %.
+    assertEquals(3, ObservationRules.starvedSamples(onGpu(3, 20)));
+    assertFalse(ObservationRules.starved(onGpu(3, 20)));
+    assertTrue(ObservationRules.starved(onGpu(4, 20)));
+    // "Full" is summed SM of every process >= 95: 94.9 is a GPU with room.
+    assertFalse(ObservationRules.starved(List.of(g(20, 94.9), g(20, 94.9))));
+    assertTrue(ObservationRules.starved(List.of(g(20, 95), g(20, 94.9))));
+  }
+
+  @Test
+  void aPodIdleOnAFullGpuIsNotStarved() {
+    // It wanted nothing at those moments, so its neighbours took nothing from it.
+    List<PodSample> idle = List.of(g(0, 100), g(0.5, 100), g(0, 100), g(30, 60));
+    assertEquals(0, ObservationRules.starvedSamples(idle));
+    assertFalse(ObservationRules.starved(idle));
+    // The same pod working at those moments is starved.
+    assertTrue(ObservationRules.starved(List.of(g(5, 100), g(5, 100), g(5, 100), g(30, 60))));
+  }
+
+  @Test
+  void readingsWithoutTheWholeGpuNeverCountAsStarved() {
+    // The five-field reading (no GPU-wide use) turns rule 4 off; so do readings before the first process.
+    assertFalse(ObservationRules.starved(List.of(s(50, 1, 1, 4), s(50, 1, 1, 4))));
+    assertFalse(ObservationRules.starved(List.of(new PodSample(0, 0, 0, 0, 2, 100), new PodSample(0, 0, 0, 0, 2, 100),
+        g(20, 50))));
+    assertFalse(ObservationRules.starved(List.of()));
+  }
+
+  @Test
+  void qosMetFailsWhenStarvedAlone() {
+    assertTrue(ObservationRules.qosMet(false, false, false, false));
+    assertFalse(ObservationRules.qosMet(false, false, false, true));
+    assertFalse(ObservationRules.qosMet(true, false, false, false));
+  }
+
+  @Test
+  void judgeCallsAStarvedPodUnservedAndSaysWhy() {
+    // Granted its whole ask (rule 3 never applies), well below its cap, but working on a full GPU in 2 of 3 readings.
+    List<PodSample> x = List.of(g(20, 100), g(25, 98), g(30, 60));
+    Verdict v = ObservationRules.judge(x, 60, 60, 3000, Ending.WINDOW_CLOSED);
+    assertFalse(v.qosMet());
+    assertEquals(0, v.throttledSamples());
+    assertTrue(v.why().stream().anyMatch(w -> w.startsWith("starved by its neighbours: active on a GPU whose processes summed SM >= 95 % in 2 of 3")),
+        v.why().toString());
+    Verdict ok = ObservationRules.judge(List.of(g(20, 60), g(25, 70), g(30, 94)), 60, 60, 3000, Ending.WINDOW_CLOSED);
+    assertTrue(ok.qosMet(), ok.why().toString());
+    assertTrue(ok.why().stream().anyMatch(w -> w.startsWith("not starved: active on a GPU whose processes summed SM >= 95 % in 0 of 3")),
+        ok.why().toString());
+  }
 }

@@ -246,6 +246,39 @@ class PodObserverTest {
   }
 
   @Test
+  void aPodWorkingOnAGpuFilledByOthersIsStarvedEvenWellBelowItsCap() {
+    // Pod A (granted its whole ask, so never throttled) uses 20 %; pod B and a host process of no pod fill the
+    // rest: every process's SM counts towards the whole GPU's, known pod or not.
+    procs.pods.put(10, A);
+    procs.pods.put(20, B);
+    procs.alive.addAll(List.of(A, B));
+    obs.observe(new PodObserver.Target("a", A, 0, 40, 4000, 40));
+    gpu.run(10, 500, 20);
+    gpu.run(20, 300, 50);
+    gpu.run(30, 100, 29); // 20 + 50 + 29 = 99 >= 95: full
+    rounds(2);
+    gpu.sm.put(30, 10.0); // 80: room again
+    rounds(4);
+    Verdict v = sink.reported.get("a");
+    assertNotNull(v);
+    assertEquals(20.0, v.actualUsage(), 1e-12);
+    assertEquals(0, v.throttledSamples());
+    assertFalse(v.qosMet(), "2 of 6 readings on a full GPU: " + v.why());
+    assertTrue(v.why().stream().anyMatch(w -> w.contains("in 2 of 6 readings")), v.why().toString());
+  }
+
+  @Test
+  void aPodOnAGpuWithRoomIsNotStarved() {
+    procs.pods.put(10, A);
+    procs.alive.add(A);
+    obs.observe(new PodObserver.Target("a", A, 0, 40, 4000, 40));
+    gpu.run(10, 500, 20);
+    gpu.run(30, 100, 74); // 94 in every reading: busy, not full
+    rounds(6);
+    assertTrue(sink.reported.get("a").qosMet(), sink.reported.get("a").why().toString());
+  }
+
+  @Test
   void aPodThatNeverShowsAProcessExpiresWithItsReason() {
     procs.alive.add(A);
     obs.observe(target("x", A, 60, 4000));
