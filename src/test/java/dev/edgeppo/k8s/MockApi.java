@@ -33,6 +33,18 @@ final class MockApi implements AutoCloseable {
   /** A new client on the same server (the plugin closes the one it is given). */
   KubernetesClient newClient() { return server.createClient(); }
 
+  /** A kubeconfig file naming this server, as an operator would hand one to {@code serve --kubeconfig}. */
+  java.nio.file.Path writeKubeconfig(java.nio.file.Path file) throws java.io.IOException {
+    return java.nio.file.Files.writeString(file, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: mock, cluster: {server: "%s"}}]
+        users: [{name: agent, user: {token: test-token}}]
+        contexts: [{name: mock, context: {cluster: mock, user: agent}}]
+        current-context: mock
+        """.formatted(client.getConfiguration().getMasterUrl()));
+  }
+
   /**
    * An allocated claim, as created (the server gives it its uid); {@code capacity} is the scheduler's booking
    * (cores, memory), {@code config} the opaque parameters, either may be null.

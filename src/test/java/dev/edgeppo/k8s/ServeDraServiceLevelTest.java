@@ -21,7 +21,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -55,15 +54,7 @@ class ServeDraServiceLevelTest {
     });
     endpoint.start();
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: agent, user: {token: test-token}}]
-          contexts: [{name: mock, context: {cluster: mock, user: agent}}]
-          current-context: mock
-          """.formatted(api.client.getConfiguration().getMasterUrl()));
+      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       Pod pod = api.client.pods().inNamespace("default").resource(new PodBuilder()
           .withNewMetadata().withNamespace("default").withName("server").withUid(POD_UID)
           .addToAnnotations(PodServiceLevels.METRICS, endpoint.getAddress().getPort() + "/metrics")

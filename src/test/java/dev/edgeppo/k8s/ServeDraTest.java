@@ -33,15 +33,7 @@ class ServeDraTest {
   @Test
   void serveIsTheNodesDraDriverAndThePolicyDecidesTheGrant() throws Exception {
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: agent, user: {token: test-token}}]
-          contexts: [{name: mock, context: {cluster: mock, user: agent}}]
-          current-context: mock
-          """.formatted(api.client.getConfiguration().getMasterUrl()));
+      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
           .getMetadata().getUid();
       KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),

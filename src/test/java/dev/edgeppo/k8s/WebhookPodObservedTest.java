@@ -28,7 +28,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -65,15 +64,7 @@ class WebhookPodObservedTest {
     });
     endpoint.start();
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = tmp.resolve("kubeconfig");
-      Files.writeString(kubeconfig, """
-          apiVersion: v1
-          kind: Config
-          clusters: [{name: mock, cluster: {server: "%s"}}]
-          users: [{name: agent, user: {token: test-token}}]
-          contexts: [{name: mock, context: {cluster: mock, user: agent}}]
-          current-context: mock
-          """.formatted(api.client.getConfiguration().getMasterUrl()));
+      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       api.client.nodes().resource(new NodeBuilder().withNewMetadata().withName(MockApi.NODE).addToLabels("kubernetes.io/hostname", MockApi.NODE)
           .endMetadata().withNewStatus().addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
       KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
