@@ -33,6 +33,19 @@ final class MockApi implements AutoCloseable {
   /** A new client on the same server (the plugin closes the one it is given). */
   KubernetesClient newClient() { return server.createClient(); }
 
+  /**
+   * {@code serve} as the node's DRA driver against this server, its state, plugin, registry and CDI folders
+   * under {@code dir}, on the simulated telemetry and the CPU backend with the default hyperparameters.
+   */
+  dev.edgeppo.server.AgentRuntime startServeWithDra(java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path kubeconfig = writeKubeconfig(dir.resolve("kubeconfig"));
+    KubeletPlugin.Settings dra = new KubeletPlugin.Settings(dir.resolve("plugins/gpu.edgeppo.dev"), dir.resolve("registry"),
+        dir.resolve("cdi"), NODE, kubeconfig, dir.resolve("state"), 0, java.time.Duration.ofHours(1));
+    return dev.edgeppo.server.AgentRuntime.start(new dev.edgeppo.server.AgentRuntime.Settings("127.0.0.1", 0, dir.resolve("state"), null,
+        dev.edgeppo.ppo.Hyperparameters.defaults(), dev.edgeppo.agent.AgentOptions.defaults(), java.time.Duration.ofSeconds(10), "sim", "cpu",
+        dev.edgeppo.observe.ObserveSettings.DEFAULTS, dra));
+  }
+
   /** A kubeconfig file naming this server, as an operator would hand one to {@code serve --kubeconfig}. */
   java.nio.file.Path writeKubeconfig(java.nio.file.Path file) throws java.io.IOException {
     return java.nio.file.Files.writeString(file, """

@@ -1,31 +1,23 @@
 package dev.edgeppo.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.edgeppo.observe.slo.PodMetricsEndpoint;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.observe.GpuProcesses;
-import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.observe.PodResolver;
 import dev.edgeppo.observe.slo.HttpScraper;
-import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,33 +32,19 @@ class ServeDraServiceLevelTest {
 
   @Test
   void theClaimsPodAnnotationsDecideItsFeedback() throws Exception {
-    HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    AtomicInteger calls = new AtomicInteger();
     // Each scrape: 5 more requests within 0.1 s and 5 more in (0.1, 0.5].
-    endpoint.createContext("/metrics", ex -> {
-      int k = calls.incrementAndGet();
-      byte[] b = ("lat_seconds_bucket{le=\"0.1\"} " + 5 * k + "\nlat_seconds_bucket{le=\"0.5\"} " + 10 * k
-          + "\nlat_seconds_bucket{le=\"+Inf\"} " + 10 * k + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(b);
-      }
-    });
-    endpoint.start();
+    PodMetricsEndpoint endpoint = PodMetricsEndpoint.start(k -> "lat_seconds_bucket{le=\"0.1\"} " + 5 * k
+        + "\nlat_seconds_bucket{le=\"0.5\"} " + 10 * k + "\nlat_seconds_bucket{le=\"+Inf\"} " + 10 * k + "\n");
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       Pod pod = api.client.pods().inNamespace("default").resource(new PodBuilder()
           .withNewMetadata().withNamespace("default").withName("server").withUid(POD_UID)
-          .addToAnnotations(PodServiceLevels.METRICS, endpoint.getAddress().getPort() + "/metrics")
+          .addToAnnotations(PodServiceLevels.METRICS, endpoint.port() + "/metrics")
           .addToAnnotations(PodServiceLevels.SLO, "lat_seconds:p90<=0.2").endMetadata()
           .withNewSpec().withNodeName(MockApi.NODE).addNewContainer().withName("c").withImage("vllm").endContainer().endSpec()
           .build()).create();
       String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", POD_UID)
           .getMetadata().getUid();
-      KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
-          tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
-      AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
-          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
+      AgentRuntime rt = api.startServeWithDra(tmp);
       try {
         // Scripted GPU: the pod's process at 30 % SM, far below its grant: the NVML rules would say served.
         HttpScraper scraper = new HttpScraper();
@@ -85,7 +63,7 @@ class ServeDraServiceLevelTest {
         api.client.pods().inNamespace("default").resource(pod).updateStatus();
         observer.tick();
         observer.tick();
-        assertEquals(2, calls.get(), "scraped at the pod's IP once it had one");
+        assertEquals(2, endpoint.scrapes(), "scraped at the pod's IP once it had one");
 
         assertEquals("", kubelet.unprepare(FakeKubelet.claim("default", "infer", uid)).getClaimsOrThrow(uid).getError());
         var answered = rt.core().allocation(p.allocationId()).orElseThrow();
@@ -103,7 +81,7 @@ class ServeDraServiceLevelTest {
         rt.close();
       }
     } finally {
-      endpoint.stop(0);
+      endpoint.close();
     }
   }
 

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.observe.GpuProcesses;
-import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.observe.PodResolver;
-import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
 import dev.edgeppo.json.Json;
 import java.nio.file.Files;
@@ -33,13 +30,9 @@ class ServeDraTest {
   @Test
   void serveIsTheNodesDraDriverAndThePolicyDecidesTheGrant() throws Exception {
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       String uid = api.claim("infer", DraNames.DRIVER, "gpu-0", Map.of("cores", "80", "memory", "4000Mi"), null, "server", "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")
           .getMetadata().getUid();
-      KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
-          tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
-      AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
-          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
+      AgentRuntime rt = api.startServeWithDra(tmp);
       try {
         assertNotNull(rt.dra());
         // The simulated telemetry has no per-process readings: a scripted GPU where the claim's pod runs one

@@ -1,21 +1,18 @@
 package dev.edgeppo.k8s;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.edgeppo.observe.slo.PodMetricsEndpoint;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpServer;
-import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.agent.AllocationTable;
 import dev.edgeppo.observe.GpuProcesses;
-import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.PodObserver;
 import dev.edgeppo.observe.PodResolver;
 import dev.edgeppo.observe.slo.HttpScraper;
-import dev.edgeppo.ppo.Hyperparameters;
 import dev.edgeppo.server.AgentRuntime;
 import dev.edgeppo.webhook.Admission;
 import dev.edgeppo.webhook.AgentClient;
@@ -24,17 +21,12 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.zjsonpatch.JsonPatch;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,26 +43,13 @@ class WebhookPodObservedTest {
 
   @Test
   void anAdmittedPodIsBoundToItsAllocationAndObserved() throws Exception {
-    HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    AtomicInteger calls = new AtomicInteger();
     // Triton-style counter: 40 more inferences at each scrape.
-    endpoint.createContext("/metrics", ex -> {
-      byte[] b = ("# TYPE nv_inference_count counter\nnv_inference_count{model=\"resnet\",version=\"1\"} " + 40 * calls.incrementAndGet()
-          + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(b);
-      }
-    });
-    endpoint.start();
+    PodMetricsEndpoint endpoint = PodMetricsEndpoint.start(
+        k -> "# TYPE nv_inference_count counter\nnv_inference_count{model=\"resnet\",version=\"1\"} " + 40 * k + "\n");
     try (MockApi api = new MockApi(); FakeKubelet kubelet = new FakeKubelet()) {
-      Path kubeconfig = api.writeKubeconfig(tmp.resolve("kubeconfig"));
       api.client.nodes().resource(new NodeBuilder().withNewMetadata().withName(MockApi.NODE).addToLabels("kubernetes.io/hostname", MockApi.NODE)
           .endMetadata().withNewStatus().addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
-      KubeletPlugin.Settings dra = new KubeletPlugin.Settings(tmp.resolve("plugins/gpu.edgeppo.dev"), tmp.resolve("registry"),
-          tmp.resolve("cdi"), MockApi.NODE, kubeconfig, tmp.resolve("state"), 0, Duration.ofHours(1));
-      AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings("127.0.0.1", 0, tmp.resolve("state"), null, Hyperparameters.defaults(),
-          AgentOptions.defaults(), Duration.ofSeconds(10), "sim", "cpu", ObserveSettings.DEFAULTS, dra));
+      AgentRuntime rt = api.startServeWithDra(tmp);
       try {
         String[] podUid = {POD_UID}; // set to the uid the API server gives the pod
         // Scripted GPU: the pod's process at its whole grant; its own rate objective decides.
@@ -94,7 +73,7 @@ class WebhookPodObservedTest {
                    "gpu.edgeppo.dev/metrics": "%d/metrics", "gpu.edgeppo.dev/slo": "nv_inference_count:rate>=5"}},
                  "spec": {"nodeName": "%s", "containers": [{"name": "triton", "image": "nvcr.io/nvidia/tritonserver"}]}},
                "dryRun": false}}
-            """.formatted(endpoint.getAddress().getPort(), MockApi.NODE));
+            """.formatted(endpoint.port(), MockApi.NODE));
         Admission admission = new Admission(new NodeDirectory(api.client), new AgentClient(rt.port(), null, Duration.ofSeconds(5)));
         JsonNode answer = admission.review(review);
         JsonNode patch = JSON.readTree(Base64.getDecoder().decode(answer.path("response").path("patch").asText()));
@@ -151,7 +130,7 @@ class WebhookPodObservedTest {
         rt.close();
       }
     } finally {
-      endpoint.stop(0);
+      endpoint.close();
     }
   }
 }

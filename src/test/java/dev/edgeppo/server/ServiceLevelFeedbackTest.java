@@ -1,24 +1,19 @@
 package dev.edgeppo.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import dev.edgeppo.observe.slo.PodMetricsEndpoint;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.edgeppo.agent.AgentOptions;
 import dev.edgeppo.nvml.StandIn;
 import dev.edgeppo.observe.ObserveSettings;
 import dev.edgeppo.observe.PodProcesses;
 import dev.edgeppo.ppo.Hyperparameters;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,20 +29,10 @@ class ServiceLevelFeedbackTest {
 
   @Test
   void aDeclaredServiceLevelDecidesTheObservedFeedback() throws Exception {
-    HttpServer pod = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    AtomicInteger calls = new AtomicInteger();
     // vLLM-style: every scrape 10 more requests of at most 0.1 s.
-    pod.createContext("/metrics", ex -> {
-      int k = calls.incrementAndGet();
-      byte[] b = ("vllm:e2e_request_latency_seconds_bucket{le=\"0.1\"} " + 10 * k + "\n"
-          + "vllm:e2e_request_latency_seconds_bucket{le=\"+Inf\"} " + 10 * k + "\n").getBytes(StandardCharsets.UTF_8);
-      ex.sendResponseHeaders(200, b.length);
-      try (OutputStream out = ex.getResponseBody()) {
-        out.write(b);
-      }
-    });
-    pod.start();
-    String url = "http://127.0.0.1:" + pod.getAddress().getPort() + "/metrics";
+    PodMetricsEndpoint pod = PodMetricsEndpoint.start(k -> "vllm:e2e_request_latency_seconds_bucket{le=\"0.1\"} " + 10 * k + "\n"
+        + "vllm:e2e_request_latency_seconds_bucket{le=\"+Inf\"} " + 10 * k + "\n");
+    String url = "http://127.0.0.1:" + pod.port() + "/metrics";
     Path script = StandIn.script("gpu\nuuid GPU-slo-0\nmemory 17179869184 0 0\nutil 10 5\n");
     ObserveSettings observe = new ObserveSettings(proc, Duration.ofMillis(20), Duration.ofMillis(400));
     try (PodProcesses procs = new PodProcesses(proc);
@@ -92,7 +77,7 @@ class ServiceLevelFeedbackTest {
       assertTrue(metrics.lines().anyMatch(l -> l.startsWith("edgeppo_observer_scrapes_total ") && !l.endsWith(" 0.0")), metrics);
       assertTrue(metrics.contains("edgeppo_observer_scrape_failures_total{reason=\"timeout\"} 0.0"), metrics);
     } finally {
-      pod.stop(0);
+      pod.close();
     }
   }
 }
