@@ -107,6 +107,21 @@ public final class SimulationRunner {
    */
   public static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants, double sloShare,
                                   Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress) {
+    return run(pods, trainCount, coTenants, sloShare, policyFor, progress, null);
+  }
+
+  /**
+   * Told, at each of a pod's samples, which pods were running then (itself included, in the node's order):
+   * who shares the GPU at each moment depends only on arrivals, lifetimes and which pods were OOM-killed,
+   * never on core grants, so {@link Hindsight} can re-score other core grants without re-playing the run.
+   */
+  interface SampleRecorder {
+    void sample(SimPod pod, long time, List<SimNode.Running> running);
+  }
+
+  /** As above, telling {@code recorder} (if not null) who ran at each sample. */
+  static List<Outcome> run(List<SimPod> pods, int trainCount, CoTenants coTenants, double sloShare,
+                           Function<SimNode, AllocationPolicy> policyFor, IntConsumer progress, SampleRecorder recorder) {
     SimNode node = new SimNode(coTenants);
     ObservedPods observer = ObservedPods.of(node, coTenants);
     List<Outcome> out = new ArrayList<>(pods.size());
@@ -123,6 +138,7 @@ public final class SimulationRunner {
           switch (e.kind()) {
             case SAMPLE -> {
               Live l = e.live();
+              if (recorder != null) recorder.sample(l.pod, e.time(), node.running());
               SimNode.Sample sample = node.sample(l.running, e.time());
               l.window.add(sample);
               if (l.slo != null) {
