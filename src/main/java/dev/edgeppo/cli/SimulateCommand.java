@@ -119,7 +119,7 @@ final class SimulateCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "profile %s, seeds %s, %d arrivals scored at each point; mean reward per pod, means over the seeds%n",
         c.hp().profile(), c.seeds(), c.evalFeedbacks());
     int judged = c.judged(), capAt = c.capturedAt();
-    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7s %7s %7s %7s", "scenario", "arrivals", "grant", "aware", "bound", "ppo@0"));
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7s %7s %7s %7s %7s", "scenario", "arrivals", "grant", "aware", "hindsig", "bound", "ppo@0"));
     for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %8s", "ppo@" + cp));
     for (int t : c.trainStretches()) head.append(String.format(Locale.ROOT, " %8s", "train" + t));
     head.append(String.format(Locale.ROOT, " %8s %8s", "cap@" + capAt, "aware%"));
@@ -128,16 +128,17 @@ final class SimulateCommand implements Callable<Integer> {
       Map<String, Double> at0 = row.eval().get(0);
       // grant_requested, the reference and the bound are scored on each checkpoint's arrivals; the last checkpoint's are shown.
       Map<String, Double> atC = row.eval().get(capAt);
-      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7.3f %7.3f %7.3f %+7.3f", row.scenario().json(),
-          row.arrivals(), atC.get("grant_requested"), atC.get("demand_aware"), atC.get("bound"), at0.get("ppo") - at0.get("grant_requested")));
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%-18s %-9s %7.3f %7.3f %7.3f %7.3f %+7.3f", row.scenario().json(),
+          row.arrivals(), atC.get("grant_requested"), atC.get("demand_aware"), atC.get("hindsight"), atC.get("bound"), at0.get("ppo") - at0.get("grant_requested")));
       for (int cp : c.checkpoints()) sb.append(String.format(Locale.ROOT, " %+8.3f", row.eval().get(cp).get("ppo") - row.eval().get(cp).get("grant_requested")));
       for (int t : c.trainStretches()) sb.append(String.format(Locale.ROOT, " %+8.3f", row.trainGap().get(t)));
-      double awareShare = (atC.get("demand_aware") - atC.get("grant_requested")) / (atC.get("bound") - atC.get("grant_requested"));
+      double awareShare = (atC.get("demand_aware") - atC.get("grant_requested")) / (atC.get("hindsight") - atC.get("grant_requested"));
       sb.append(String.format(Locale.ROOT, " %8s %8s", pct(row.captured().get(capAt)), Double.isFinite(row.captured().get(capAt)) ? pct(awareShare) : "-"));
       out.println(sb);
     }
-    out.println("grant, aware (the demand-aware reference), bound: mean reward at " + capAt + "; ppo@N: infer-mode margin over grant_requested");
-    out.println("(ppo@0: untrained); trainN: train-mode margin over the first N feedbacks; cap@" + capAt + ": PPO's share of the bound's headroom");
+    out.println("grant, aware (the demand-aware reference), hindsig (the hindsight search), bound (proven): mean reward at " + capAt + ";");
+    out.println("ppo@N: infer-mode margin over grant_requested (ppo@0: untrained); trainN: train-mode margin over the first N feedbacks;");
+    out.println("cap@" + capAt + ": PPO's share of the hindsight reference's headroom");
     out.println("and aware%: the reference's (- where the reference's headroom is under " + Suite.HEADROOM + ": granting less barely pays)");
     for (String p : List.of("grant_requested", "ppo"))
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,
@@ -186,8 +187,8 @@ final class SimulateCommand implements Callable<Integer> {
       double[] y = cps.stream().mapToDouble(cp -> row.captured().get(cp)).toArray();
       if (java.util.Arrays.stream(y).allMatch(Double::isFinite)) series.put(row.scenario().json() + "/" + row.arrivals(), y);
     }
-    Plot.lines(png, "edgeppo simulate: share of the bound's headroom PPO captures (profile " + r.config().hp().profile() + ")",
-        "feedbacks", "captured share", x, series, Map.of("grant_requested", 0.0, "bound", 1.0));
+    Plot.lines(png, "edgeppo simulate: share of the hindsight reference's headroom PPO captures (profile " + r.config().hp().profile() + ")",
+        "feedbacks", "captured share", x, series, Map.of("grant_requested", 0.0, "hindsight", 1.0));
   }
 
   /** A line per tenth on stderr; nothing when quiet. Called from the suite's threads. */

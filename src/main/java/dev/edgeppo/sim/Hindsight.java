@@ -45,7 +45,7 @@ public final class Hindsight {
    * started from; {@code kills}: OOM kills kept.
    */
   public record Result(double meanReward, AllocationPolicy.Grant[] grants, Map<String, Double> seeds, String fromSeed,
-                       int sweeps, int kills) {}
+                       int sweeps, int kills, List<SimulationRunner.Outcome> outcomes) {}
 
   /** A policy that answers each pod with a grant fixed in advance (by position in {@code pods}). */
   static AllocationPolicy fixed(List<SimPod> pods, AllocationPolicy.Grant[] grants) {
@@ -135,7 +135,7 @@ public final class Hindsight {
         best.noKill[victim] = true;
       }
     }
-    return new Result(best.realTotal / pods.size(), best.grants(), seedScores, from, sweeps, kills);
+    return new Result(best.realTotal / pods.size(), best.grants(), seedScores, from, sweeps, kills, best.outcomes);
   }
 
   /**
@@ -152,6 +152,7 @@ public final class Hindsight {
     final int[] podsCount;
     final double[] reward;
     double realTotal;
+    List<SimulationRunner.Outcome> outcomes;
     // Samples, pod by pod: pod k's are [first[k], first[k + 1]).
     int[] first;
     double[] coDemand, ownDemand, noise;
@@ -198,6 +199,7 @@ public final class Hindsight {
             times.get(k).add(new long[] {t});
             with.get(k).add(running.stream().mapToInt(r -> position.get(r.pod().index())).toArray());
           });
+      m.outcomes = out;
       for (SimulationRunner.Outcome o : out) {
         int k = position.get(o.podIndex());
         m.started[k] = !o.oom();

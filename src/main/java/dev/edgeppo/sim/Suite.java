@@ -24,12 +24,13 @@ import java.util.function.Function;
  * hyperparameters it is given (serve's defaults unless told otherwise), on the first N arrivals (N = the
  * largest checkpoint). At 0 feedbacks (untrained) and at each checkpoint its policy is frozen and scored
  * in infer mode on the {@code evalFeedbacks} arrivals that follow, where grant_requested, fixed_fraction,
- * random and the demand-aware reference are scored too, each on a fresh node, and the {@link HindsightBound}
- * is worked out for the same pods. So every policy meets the same pods, and a model that shifts halfway
+ * random and the demand-aware reference are scored too, each on a fresh node, the {@link Hindsight} reference
+ * is searched from all their grants, and the {@link HindsightBound} is worked out for the same pods. So every policy meets the same pods, and a model that shifts halfway
  * through the learning (at N/2) is scored on the model in force at each point.
  *
  * <p>What SPEC §6 asks: see {@link #failures(Result)}. "Headroom captured" is PPO's margin over
- * grant_requested as a share of the bound's: at most 100 % by construction.
+ * grant_requested as a share of the hindsight reference's: at most 100 % by construction (the search starts
+ * from PPO's own grants); how far the proven bound lies above the hindsight reference is the uncertainty left.
  */
 public final class Suite {
   public static final double UNTRAINED_TOLERANCE = 0.05;
@@ -49,7 +50,7 @@ public final class Suite {
   public static final double HEADROOM = 0.075;
   /** What "beats by a clear margin" means: at least this much mean reward a pod. */
   public static final double CLEAR_MARGIN = 0.02;
-  /** SPEC §6 "holds most of the headroom": the median over the judged cells of the share of the bound's headroom at {@link #LEARNING_STRETCH}. */
+  /** SPEC §6 "holds most of the headroom": the median over the judged cells of the share of the hindsight reference's headroom at {@link #LEARNING_STRETCH}. */
   public static final double MEDIAN_CAPTURED = 0.60;
   public static final List<String> ARRIVALS = List.of("trace", "synthetic");
   /**
@@ -58,8 +59,13 @@ public final class Suite {
    */
   public static final double DEFAULT_SLO_SHARE = 0.3;
 
-  /** Scored on each point's arrivals; {@code bound} is worked out per pod, not simulated ({@link HindsightBound}). */
-  public static final List<String> POLICIES = List.of("ppo", "grant_requested", "fixed_fraction", "random", "demand_aware", "bound");
+  /** The policies played on each point's arrivals as they come (each also a seed of {@link Hindsight}'s search). */
+  public static final List<String> SIMULATED = List.of("ppo", "grant_requested", "fixed_fraction", "random", "demand_aware");
+  /**
+   * Scored on each point's arrivals: the simulated policies, {@code hindsight} (searched with hindsight from
+   * their grants, {@link Hindsight}) and {@code bound} (proven, worked out not simulated, {@link HindsightBound}).
+   */
+  public static final List<String> POLICIES = java.util.stream.Stream.concat(SIMULATED.stream(), java.util.stream.Stream.of("hindsight", "bound")).toList();
 
   /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
   public interface Progress {
@@ -107,7 +113,7 @@ public final class Suite {
     /** The checkpoint the "beats grant_requested" criterion reads: the last at or before the first stretch. */
     public int judged() { return lastAtOrBefore(FIRST_STRETCH); }
 
-    /** The checkpoint the "share of the bound's headroom" criterion reads: the last at or before the learning stretch. */
+    /** The checkpoint the "share of the headroom" criterion reads: the last at or before the learning stretch. */
     public int capturedAt() { return lastAtOrBefore(LEARNING_STRETCH); }
 
     int lastAtOrBefore(int n) {
@@ -119,8 +125,8 @@ public final class Suite {
     /** The train stretches SPEC §6 reads, as checkpoints of this run (the last at or before each). */
     public List<Integer> trainStretches() { return TRAIN_STRETCHES.stream().map(this::lastAtOrBefore).distinct().toList(); }
 
-    /** Pods simulated per cell: PPO's and grant_requested's training, and every simulated policy at every point. */
-    public long podsPerCell() { return 2L * trainCount() + (long) points().size() * (POLICIES.size() - 1) * evalFeedbacks; }
+    /** Pods simulated per cell: PPO's and grant_requested's training, and every simulated policy and the hindsight search at every point. */
+    public long podsPerCell() { return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks; }
   }
 
   /** What the learner looked like at a checkpoint: the last update's signals. */
@@ -148,21 +154,35 @@ public final class Suite {
     /** The demand-aware reference's headroom over grant_requested at {@code c}: whether granting less pays. */
     public double headroom(int c) { return margin(c, "demand_aware"); }
 
-    /** The bound's headroom over grant_requested at {@code c}: the most any policy could gain. */
+    /** The proven bound's headroom over grant_requested at {@code c}: no policy gains more. */
     public double boundHeadroom(int c) { return margin(c, "bound"); }
+
+    /** The hindsight reference's headroom over grant_requested at {@code c}: what a policy knowing the future was found to gain. */
+    public double hindsightHeadroom(int c) { return margin(c, "hindsight"); }
+
+    /** How far the hindsight reference is below the proven bound at {@code c}: the uncertainty left about the best possible. */
+    public double boundGap(int c) { return eval.get(c).get("bound").reward() - eval.get(c).get("hindsight").reward(); }
 
     public double margin(int c) { return margin(c, "ppo"); }
 
     double margin(int c, String policy) { return eval.get(c).get(policy).reward() - eval.get(c).get("grant_requested").reward(); }
 
-    /** Share of the bound's headroom PPO captured at {@code c} (at most 1); NaN where granting less does not pay. */
+    /**
+     * Share of the hindsight reference's headroom PPO captured at {@code c}: at most 1, since the search starts
+     * from PPO's own grants; NaN where granting less does not pay.
+     */
     public double captured(int c) {
+      return headroom(c) < HEADROOM ? Double.NaN : margin(c) / hindsightHeadroom(c);
+    }
+
+    /** PPO's share of the proven bound's headroom at {@code c}: the floor of what it captured of the true best. */
+    public double boundCaptured(int c) {
       return headroom(c) < HEADROOM ? Double.NaN : margin(c) / boundHeadroom(c);
     }
 
-    /** Share of the bound's headroom the demand-aware reference holds at {@code c}: how far the bound is from a policy that knows each pod's demand. */
+    /** Share of the hindsight reference's headroom the demand-aware reference holds at {@code c}. */
     public double referenceCaptured(int c) {
-      return headroom(c) < HEADROOM ? Double.NaN : headroom(c) / boundHeadroom(c);
+      return headroom(c) < HEADROOM ? Double.NaN : headroom(c) / hindsightHeadroom(c);
     }
 
     public double trainGap(int c) { return train.get(c).get("ppo").reward() - train.get(c).get("grant_requested").reward(); }
@@ -256,15 +276,21 @@ public final class Suite {
       policies.put("random", node -> Baseline.random(cell.seed() ^ 0x7A4D0L, c.hp().actionMapping()));
       policies.put("demand_aware", node -> Baseline.demandAware());
       Map<String, Score> m = new LinkedHashMap<>();
+      Map<String, AllocationPolicy.Grant[]> grants = new LinkedHashMap<>();
       for (var e : policies.entrySet()) {
         AllocationPolicy[] made = new AllocationPolicy[1];
+        AllocationPolicy.Grant[] granted = new AllocationPolicy.Grant[scored.size()];
         List<SimulationRunner.Outcome> out = SimulationRunner.run(scored, scored.size(), co, c.sloShare(),
-            node -> made[0] = e.getValue().apply(node), x -> {});
+            Hindsight.recording(node -> made[0] = e.getValue().apply(node), scored, granted), x -> {});
         Score sc = score(all, out, Integer.MAX_VALUE);
         if (made[0] instanceof PpoPolicy p) sc = new Score(sc.stats(), sc.grantShare(), p.meanActions());
         m.put(e.getKey(), sc);
+        grants.put(e.getKey(), granted);
         progress.accept(scored.size());
       }
+      Hindsight.Result h = Hindsight.optimise(scored, co, c.sloShare(), grants);
+      m.put("hindsight", score(all, h.outcomes(), Integer.MAX_VALUE));
+      progress.accept(scored.size());
       double bound = HindsightBound.stretch(scored, co);
       m.put("bound", new Score(new PolicyStats(scored.size(), bound, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN),
           Double.NaN, null));
@@ -341,7 +367,7 @@ public final class Suite {
           for (String p : POLICIES) e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
           eval.put(cp, e);
           double h = e.get("demand_aware") - e.get("grant_requested");
-          captured.put(cp, h < HEADROOM ? Double.NaN : (e.get("ppo") - e.get("grant_requested")) / (e.get("bound") - e.get("grant_requested")));
+          captured.put(cp, h < HEADROOM ? Double.NaN : (e.get("ppo") - e.get("grant_requested")) / (e.get("hindsight") - e.get("grant_requested")));
         }
         Map<Integer, Double> gap = new TreeMap<>();
         for (int cp : r.config().checkpoints()) gap.put(cp, cs.stream().mapToDouble(x -> x.trainGap(cp)).average().orElse(Double.NaN));
@@ -356,8 +382,9 @@ public final class Suite {
    * {@value #LEARNING_STRETCH} feedbacks within {@value #TRAIN_TOLERANCE} of grant_requested's on the same
    * arrivals; where granting less pays (the demand-aware reference's headroom at least {@value #HEADROOM}),
    * the infer-mode policy at {@value #FIRST_STRETCH} ahead by at least {@value #CLEAR_MARGIN}; no share of
-   * the bound's headroom above 100 % (that would mean the bound is none). Over the cells where granting less
-   * pays: the median share of the bound's headroom at {@value #LEARNING_STRETCH} at least {@value #MEDIAN_CAPTURED}.
+   * policy above the hindsight reference (which starts from their grants) nor the hindsight reference above the
+   * proven bound (that would mean the bound is none). Over the cells where granting less pays: the median share
+   * of the hindsight reference's headroom at {@value #LEARNING_STRETCH} at least {@value #MEDIAN_CAPTURED}.
    */
   public static List<String> failures(Result r) {
     return failing(r).stream().map(Failure::message).toList();
@@ -387,15 +414,19 @@ public final class Suite {
       if (c.headroom(judged) >= HEADROOM && c.margin(judged) < CLEAR_MARGIN)
         f.add(new Failure(Criterion.INFER_MODE, String.format(java.util.Locale.ROOT, "%s: at %d feedbacks infer-mode %+.3f against grant_requested where the demand-aware reference has %+.3f (wanted >= %.2f)",
             where, judged, c.margin(judged), c.headroom(judged), CLEAR_MARGIN)));
-      for (int cp : config.points())
-        if (c.margin(cp) > c.boundHeadroom(cp) + 1e-9)
-          f.add(new Failure(Criterion.BOUND, String.format(java.util.Locale.ROOT, "%s: at %d PPO %+.3f is above the bound's %+.3f: the bound is none", where, cp, c.margin(cp), c.boundHeadroom(cp))));
+      for (int cp : config.points()) {
+        if (c.hindsightHeadroom(cp) > c.boundHeadroom(cp) + 1e-9)
+          f.add(new Failure(Criterion.BOUND, String.format(java.util.Locale.ROOT, "%s: at %d hindsight %+.3f is above the bound's %+.3f: the bound is none", where, cp, c.hindsightHeadroom(cp), c.boundHeadroom(cp))));
+        for (String p : SIMULATED)
+          if (c.margin(cp, p) > c.hindsightHeadroom(cp) + 1e-9)
+            f.add(new Failure(Criterion.BOUND, String.format(java.util.Locale.ROOT, "%s: at %d %s %+.3f is above hindsight's %+.3f, which starts from its grants", where, cp, p, c.margin(cp, p), c.hindsightHeadroom(cp))));
+      }
       double share = c.captured(config.capturedAt());
       if (Double.isFinite(share)) shares.add(share);
     }
     double median = median(shares);
     if (!shares.isEmpty() && median < MEDIAN_CAPTURED)
-      f.add(new Failure(Criterion.CAPTURED, String.format(java.util.Locale.ROOT, "median share of the bound's headroom at %d over %d cells %.0f %% (wanted >= %.0f %%)",
+      f.add(new Failure(Criterion.CAPTURED, String.format(java.util.Locale.ROOT, "median share of the hindsight reference's headroom at %d over %d cells %.0f %% (wanted >= %.0f %%)",
           config.capturedAt(), shares.size(), 100 * median, 100 * MEDIAN_CAPTURED)));
     return f;
   }
@@ -469,7 +500,9 @@ public final class Suite {
                 .put("at_ask_share", s.meanActions().atAskShare());
         });
         putNumber(x, "captured", cr.captured(cp));
+        putNumber(x, "bound_captured", cr.boundCaptured(cp));
         putNumber(x, "reference_captured", cr.referenceCaptured(cp));
+        x.put("bound_gap", cr.boundGap(cp));
       });
       ObjectNode fs = o.putObject("first_stretch").put("pods", cr.losses().pods());
       cr.losses().groups().forEach((k, g) -> fs.putObject(k).put("pods", g.pods()).put("reward_diff", g.rewardDiff())
