@@ -13,7 +13,8 @@ import dev.edgeppo.random.Noise;
  *     any policy, and so does its demand path (a pure function of its own seed and the time);</li>
  * <li>contention only scales what the pod receives by a share at most 1: it lowers its measured use (the
  *     efficiency term rises with use) and can only turn covered samples into uncovered ones (QoS), so the
- *     pod alone on the GPU scores at least as much;</li>
+ *     pod alone on the GPU beside the co-tenants (which no policy places, so none can remove) scores at
+ *     least as much; the more the others want the smaller the share, so they can only lower it further;</li>
  * <li>the over-fair-share penalty falls as {@code pods} falls; whatever the policy grants (it may OOM-kill
  *     every other pod through their memory grants) the pods counted are at least this pod and the
  *     co-tenants the node had at that moment;</li>
@@ -50,12 +51,13 @@ public final class HindsightBound {
     long windowEnd = pod.arrivalS() + Math.max(step, (window + step - 1) / step * step);
     int n = (int) ((windowEnd - pod.arrivalS()) / step);
     long[] times = new long[n];
-    double[] demand = new double[n], noise = new double[n];
+    double[] demand = new double[n], noise = new double[n], co = new double[n];
     for (int i = 0; i < n; i++) {
       long t = pod.arrivalS() + step * (i + 1);
       times[i] = t;
       demand[i] = pod.demand(t);
       noise[i] = 1 + SimNode.MEASUREMENT_NOISE * Noise.symmetric(pod.noiseSeed(), t, 2);
+      co[i] = coTenants.demand(t);
     }
     int podsRun = 1 + coTenants.count(windowEnd);
     int podsOom = 1 + coTenants.count(pod.arrivalS() + step);
@@ -64,7 +66,10 @@ public final class HindsightBound {
       double used = 0;
       int covered = 0;
       for (int i = 0; i < n; i++) {
-        double received = Math.min(demand[i], g);
+        // The co-tenants are there whatever the policy does, and other pods only add to what is wanted: the
+        // pod receives at most its share beside the co-tenants alone (the simulator's formula with them only).
+        double wanted = Math.min(demand[i], g), total = co[i] + wanted;
+        double received = wanted * (total > 100 ? 100 / total : 1.0);
         used += Math.min(100, received * noise[i]);
         if (received >= demand[i] * SimNode.COVERED_SHARE_OF_DEMAND) covered++;
       }

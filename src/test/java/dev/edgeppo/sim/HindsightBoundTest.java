@@ -90,4 +90,24 @@ class HindsightBoundTest {
       }
     }
   }
+
+  /** Beside co-tenants, which no policy can remove, a lone pod's bound is what the simulator gives it at its best grant. */
+  @Test
+  void aLonePodBesideCoTenantsReachesItsBoundAtTheBestGrant() {
+    CoTenants co = CoTenants.of(7);
+    int below = 0;
+    int slot = 0;
+    for (SimPod p : UsageModel.BIG_FULL.apply(ArrivalProcess.synthetic(12, 7, 2.0), 7)) {
+      // Each in another of the co-tenants' slots: how many there are and what they want changes.
+      SimPod alone = p.shifted(0, slot++ * CoTenants.SLOT_S, p.noiseSeed());
+      double best = Double.NEGATIVE_INFINITY;
+      for (int g = 1; g <= alone.requestCores(); g++) {
+        AllocationPolicy.Grant grant = new AllocationPolicy.Grant(g, alone.requestMemoryMb(), null);
+        best = Math.max(best, SimulationRunner.run(List.of(alone), 1, co, n -> Hindsight.fixed(List.of(alone), new AllocationPolicy.Grant[] {grant}), x -> {}).getFirst().reward());
+      }
+      assertEquals(best, HindsightBound.of(alone, co), 1e-9, alone.toString());
+      if (HindsightBound.of(alone, co) < HindsightBound.of(alone, CoTenants.NONE) - 1e-9) below++;
+    }
+    assertTrue(below > 0, "co-tenants must cost some pod something for the check to mean anything");
+  }
 }
