@@ -32,9 +32,11 @@ import picocli.CommandLine.Spec;
             + "defaults) against a simulated GPU node on a suite of hidden-usage scenarios, each on trace-shaped asks "
             + "and on the synthetic mix, for several seeds. PPO learns from scratch; untrained and at each checkpoint "
             + "its frozen policy (infer mode) is scored on the arrivals that follow, beside grant_requested, "
-            + "fixed_fraction, random, a demand-aware reference that knows each pod's demand, and a true upper bound "
-            + "(per pod, the best reward over its grant with no contention and the fewest pods possible).",
-        "Prints, per scenario, PPO's margins over grant_requested, the share of the bound's headroom it captured, "
+            + "fixed_fraction, random, a demand-aware reference that knows each pod's demand, a hindsight reference "
+            + "(grants searched, knowing every pod's future, for the best total reward under contention, starting "
+            + "from every other policy's grants) and a proven upper bound.",
+        "Prints, per scenario, PPO's margins over grant_requested, the share of the hindsight reference's headroom "
+            + "it captured, "
             + "where its first thousand feedbacks lost, and "
             + "whether SPEC §6's criteria hold. Trace asks come from Alibaba's openb trace (a 300-pod excerpt is "
             + "built in; the full trace is csv/openb_pod_list_default.csv of alibaba/clusterdata, "

@@ -45,7 +45,14 @@ public final class HindsightBound {
     double best() { return Math.max(oom, Math.max(withoutQos, withQos)); }
   }
 
-  static PodOptions options(SimPod pod, CoTenants coTenants) {
+  static PodOptions options(SimPod pod, CoTenants coTenants) { return options(pod, coTenants, false); }
+
+  /**
+   * As above for a pod that {@code declares} a service level (SPEC §4): its QoS is then its window's p99
+   * ({@link ServiceModel}'s truth), which also only falls as what it receives falls, so it is judged the same
+   * way at its best; it need not have 90 % of its samples covered, so it takes no part in the cores constraint.
+   */
+  static PodOptions options(SimPod pod, CoTenants coTenants, boolean declares) {
     long window = Math.min(SimulationRunner.WINDOW_S, pod.lifetimeS());
     long step = SimulationRunner.SAMPLE_INTERVAL_S;
     long windowEnd = pod.arrivalS() + Math.max(step, (window + step - 1) / step * step);
@@ -63,7 +70,7 @@ public final class HindsightBound {
     int podsOom = 1 + coTenants.count(pod.arrivalS() + step);
     double without = Double.NEGATIVE_INFINITY, with = Double.NEGATIVE_INFINITY, oom = Double.NEGATIVE_INFINITY;
     for (int g = 1; g <= pod.requestCores(); g++) {
-      double used = 0;
+      double used = 0, within = 0;
       int covered = 0;
       for (int i = 0; i < n; i++) {
         // The co-tenants are there whatever the policy does, and other pods only add to what is wanted: the
@@ -72,13 +79,14 @@ public final class HindsightBound {
         double received = wanted * (total > 100 ? 100 / total : 1.0);
         used += Math.min(100, received * noise[i]);
         if (received >= demand[i] * SimNode.COVERED_SHARE_OF_DEMAND) covered++;
+        if (declares) within += ServiceModel.cdf(ServiceModel.rho(demand[i], received), ServiceModel.P99_SECONDS);
       }
       double usage = Math.min(100, used / n);
-      if (covered >= PodFeedback.QOS_COVERED_SHARE * n) with = Math.max(with, Reward.of(g, usage, true, podsRun));
+      if (declares ? within / n >= 0.99 : covered >= PodFeedback.QOS_COVERED_SHARE * n) with = Math.max(with, Reward.of(g, usage, true, podsRun));
       without = Math.max(without, Reward.of(g, usage, false, podsRun));
       oom = Math.max(oom, Reward.of(g, 0, false, podsOom));
     }
-    int toCover = (int) Math.ceil(PodFeedback.QOS_COVERED_SHARE * n - 1e-9);
+    int toCover = declares ? 0 : (int) Math.ceil(PodFeedback.QOS_COVERED_SHARE * n - 1e-9);
     return new PodOptions(without, with, oom, times, demand, toCover, pod.arrivalS(),
         Math.max(windowEnd, pod.arrivalS() + pod.lifetimeS()), pod.workingSetMb());
   }
@@ -100,10 +108,13 @@ public final class HindsightBound {
    * subgradient steps lower the bound and the lowest seen is kept. Never above the per-pod bound
    * (multipliers all 0 give it exactly).
    */
-  public static double stretch(java.util.List<SimPod> pods, CoTenants coTenants) {
+  public static double stretch(java.util.List<SimPod> pods, CoTenants coTenants) { return stretch(pods, coTenants, 0); }
+
+  /** As above with a share {@code sloShare} of pods declaring a service level ({@link ServiceModel#declares}). */
+  public static double stretch(java.util.List<SimPod> pods, CoTenants coTenants, double sloShare) {
     if (pods.isEmpty()) return Double.NaN;
     int np = pods.size();
-    java.util.List<PodOptions> opts = pods.stream().map(p -> options(p, coTenants)).toList();
+    java.util.List<PodOptions> opts = pods.stream().map(p -> options(p, coTenants, ServiceModel.declares(p, sloShare))).toList();
     // The sample times of the stretch, each once; slot[p][i]: the index of pod p's i-th sample time.
     long[] times = opts.stream().flatMapToLong(o -> java.util.Arrays.stream(o.times())).sorted().distinct().toArray();
     int span = times.length;
@@ -204,6 +215,7 @@ public final class HindsightBound {
     for (int i = 0; i < o.toCover(); i++) paid += sorted[i];
     double with = o.withQos() - memCost - paid;
     if (with <= without || with <= o.oom()) return without;
+    if (o.toCover() == 0) return with; // a declaring pod: its QoS is its p99, no sample need be covered
     double threshold = sorted[o.toCover() - 1];
     int below = 0;
     for (int i = 0; i < n; i++) if (cost[i] < threshold) below++;
@@ -213,9 +225,22 @@ public final class HindsightBound {
     return with;
   }
 
+  /**
+   * Share of {@code pods} whose QoS some grant can meet at all, each alone on the GPU beside the co-tenants:
+   * the others can never be served, by any policy (the suite's diagnosis of where the headroom is).
+   */
+  public static double servableShare(java.util.List<SimPod> pods, CoTenants coTenants, double sloShare) {
+    return pods.stream().filter(p -> options(p, coTenants, ServiceModel.declares(p, sloShare)).withQos() > Double.NEGATIVE_INFINITY).count() / (double) pods.size();
+  }
+
   /** The bound of one pod run on a node with {@code coTenants}. */
   public static double of(SimPod pod, CoTenants coTenants) {
     return options(pod, coTenants).best();
+  }
+
+  /** As above, the pod declaring a service level where {@link ServiceModel#declares} says so for {@code sloShare}. */
+  public static double of(SimPod pod, CoTenants coTenants, double sloShare) {
+    return options(pod, coTenants, ServiceModel.declares(pod, sloShare)).best();
   }
 
   /** The mean of each pod's own bound over {@code pods} (the looser bound: no capacity); NaN when there are none. */

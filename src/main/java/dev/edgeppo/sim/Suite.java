@@ -44,8 +44,8 @@ public final class Suite {
   public static final List<Integer> DEFAULT_CHECKPOINTS = List.of(250, 500, FIRST_STRETCH, LEARNING_STRETCH);
   /**
    * The demand-aware reference's headroom over grant_requested below this: granting less barely pays for a
-   * policy that sees only the ask and the node, and no margin is asked of PPO there. (The bound's headroom is
-   * no guide to that: it also counts what no policy can take, see {@link HindsightBound}.)
+   * policy that sees only the ask and the node, and no margin is asked of PPO there. (The hindsight reference's
+   * headroom is no guide to that: it knows each pod's future, which no policy does.)
    */
   public static final double HEADROOM = 0.075;
   /** What "beats by a clear margin" means: at least this much mean reward a pod. */
@@ -291,8 +291,9 @@ public final class Suite {
       Hindsight.Result h = Hindsight.optimise(scored, co, c.sloShare(), grants);
       m.put("hindsight", score(all, h.outcomes(), Integer.MAX_VALUE));
       progress.accept(scored.size());
-      double bound = HindsightBound.stretch(scored, co);
-      m.put("bound", new Score(new PolicyStats(scored.size(), bound, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN),
+      double bound = HindsightBound.stretch(scored, co, c.sloShare());
+      // The bound's QoS rate: the share of pods some grant could serve at all (an upper bound on any policy's).
+      m.put("bound", new Score(new PolicyStats(scored.size(), bound, HindsightBound.servableShare(scored, co, c.sloShare()), Double.NaN, Double.NaN, Double.NaN, Double.NaN),
           Double.NaN, null));
       eval.put(cp, m);
     }
@@ -485,7 +486,7 @@ public final class Suite {
         ObjectNode x = ev.putObject(Integer.toString(cp));
         m.forEach((p, s) -> {
           if (p.equals("bound")) {
-            x.putObject(p).put("mean_reward", s.reward());
+            x.putObject(p).put("mean_reward", s.reward()).put("servable_share", s.stats().qosRate());
             return;
           }
           ObjectNode y = x.putObject(p).put("mean_reward", s.reward()).put("qos_rate", s.stats().qosRate())

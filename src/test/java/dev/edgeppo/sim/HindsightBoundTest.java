@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
  * outside the grant's control: a lone pod, where the simulator itself, tried at every grant, reaches it.
  */
 class HindsightBoundTest {
+  /** As in the suite: some pods declare a p99 objective, and their QoS is that objective's truth. */
+  static final double SLO_SHARE = 0.3;
+
   /** Grants a random share of the ask and, now and then, memory below the working set (an OOM kill). */
   static AllocationPolicy wild(long seed) {
     SplittableRandom r = new SplittableRandom(seed);
@@ -39,7 +42,7 @@ class HindsightBoundTest {
 
   @Test
   void noPolicyScoresAPodAboveItsBound() {
-    int checked = 0, ooms = 0, contended = 0;
+    int checked = 0, ooms = 0, contended = 0, declaredServed = 0;
     for (UsageModel m : List.of(UsageModel.COTENANTS, UsageModel.BURSTY, UsageModel.CLASSES, UsageModel.BIG_FULL)) {
       // Four pods on the node on average: contention and memory pressure are common.
       List<SimPod> pods = m.apply(ArrivalProcess.synthetic(300, 11, 4.0), 11);
@@ -52,22 +55,24 @@ class HindsightBoundTest {
       policies.put("random", n -> Baseline.random(3, Hyperparameters.serving().actionMapping()));
       policies.put("ppo", n -> PpoPolicy.training(learner, n, 11));
       policies.put("wild", n -> wild(5));
-      double stretch = HindsightBound.stretch(pods, co), perPod = HindsightBound.mean(pods, co);
+      double stretch = HindsightBound.stretch(pods, co, SLO_SHARE), perPod = pods.stream().mapToDouble(p -> HindsightBound.of(p, co, SLO_SHARE)).average().orElseThrow();
       assertTrue(stretch <= perPod + 1e-9, m + ": the stretch's bound " + stretch + " above the mean of the pods' own " + perPod);
       for (var e : policies.entrySet()) {
-        List<SimulationRunner.Outcome> outcomes = SimulationRunner.run(pods, pods.size(), co, e.getValue(), x -> {});
+        List<SimulationRunner.Outcome> outcomes = SimulationRunner.run(pods, pods.size(), co, SLO_SHARE, e.getValue(), x -> {});
         double mean = outcomes.stream().mapToDouble(SimulationRunner.Outcome::reward).average().orElseThrow();
         assertTrue(mean <= stretch + 1e-9, m + "/" + e.getKey() + ": mean " + mean + " above the stretch's bound " + stretch);
         for (SimulationRunner.Outcome o : outcomes) {
-          double bound = HindsightBound.of(pods.get(o.podIndex()), co);
+          double bound = HindsightBound.of(pods.get(o.podIndex()), co, SLO_SHARE);
           assertTrue(o.reward() <= bound + 1e-9, m + "/" + e.getKey() + ": pod " + o.podIndex() + " scored " + o.reward() + " above its bound " + bound);
           checked++;
           if (o.oom()) ooms++;
           if (o.pods() > 3) contended++;
+          if (o.declared() && o.qosMet()) declaredServed++;
         }
       }
     }
     assertEquals(4 * 6 * 300, checked);
+    assertTrue(declaredServed > 100, "pods declaring a service level (judged by their p99) must be among those checked: " + declaredServed);
     assertTrue(ooms > 50 && contended > 500, "the node must be crowded for the check to mean anything: " + ooms + " OOMs, " + contended + " crowded");
   }
 

@@ -61,7 +61,7 @@ class HindsightTest {
       }
       double best = scored.values().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
       assertTrue(h.meanReward() > best + 0.01, m + ": the search found nothing over the best seed " + best + ": " + h.meanReward());
-      double bound = HindsightBound.stretch(pods, co);
+      double bound = HindsightBound.stretch(pods, co, SLO_SHARE);
       assertTrue(h.meanReward() <= bound + 1e-9, m + ": hindsight " + h.meanReward() + " above the proven bound " + bound);
     }
   }
