@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
  * SPEC §6 at reduced size: a fresh agent with serve's defaults, learning through the node's pod observer, on
  * every scenario of the suite and both arrival shapes (one seed, scored at 1,000 and 3,000 feedbacks on 400
  * arrivals a point; docs/learning.md has the full suite): untrained within 0.05 of grant_requested, train-mode
- * mean within 0.10 of it over the first 1,000 and over 3,000 feedbacks, and no share of the bound's headroom
- * above 100 %. Two criteria of SPEC §6 as now written are NOT met by today's defaults (issue 19, open): the
- * infer-mode margin at 1,000 in every cell where granting less pays, and the median share of the bound's
- * headroom at 3,000; the test prints them and holds them to what was measured (they may only get better).
+ * mean within 0.10 of it over the first 1,000 and over 3,000 feedbacks, no policy above the hindsight
+ * reference and the hindsight reference never above the proven bound. Two criteria of SPEC §6 as now written
+ * are NOT met by today's defaults (issue 19, open): the infer-mode margin at 1,000 in every cell where
+ * granting less pays, and the median share of the hindsight reference's headroom at 3,000; the test prints
+ * them and holds them to what was measured (they may only get better).
  */
 class SuiteCriteriaTest {
   static Suite.Result run(Hyperparameters hp, List<UsageModel> scenarios, List<Integer> checkpoints, int eval) throws Exception {
@@ -36,14 +37,14 @@ class SuiteCriteriaTest {
     long behindAt1000 = f.stream().filter(x -> x.criterion() == Suite.Criterion.INFER_MODE).count();
     assertTrue(behindAt1000 <= KNOWN_BEHIND_AT_1000, behindAt1000 + " cells behind at 1,000 (measured " + KNOWN_BEHIND_AT_1000 + ")");
     List<Double> shares = r.cells().stream().map(c -> c.captured(Suite.LEARNING_STRETCH)).filter(Double::isFinite).toList();
-    assertTrue(shares.stream().allMatch(x -> x <= 1.0), "a share above 100 % means the bound is none: " + shares);
+    assertTrue(shares.stream().allMatch(x -> x <= 1.0), "a share above 100 % means hindsight missed PPO's own grants: " + shares);
     assertTrue(Suite.median(shares) >= KNOWN_MEDIAN_SHARE, "median share " + Suite.median(shares) + " (measured " + KNOWN_MEDIAN_SHARE + ")");
   }
 
   /** Cells of this reduced run behind grant_requested's clear margin at 1,000 with today's defaults (measured). */
   static final long KNOWN_BEHIND_AT_1000 = 3;
-  /** The median share of the bound's headroom at 3,000 of this reduced run with today's defaults (measured, rounded down). */
-  static final double KNOWN_MEDIAN_SHARE = 0.14;
+  /** The median share of the hindsight reference's headroom at 3,000 of this reduced run with today's defaults (measured, rounded down). */
+  static final double KNOWN_MEDIAN_SHARE = 0.38;
 
   /**
    * The same check fails the seed's values: exploring with std 0.3 around a mean that grants 55 % of the
