@@ -76,6 +76,9 @@ final class SimulateCommand implements Callable<Integer> {
   int syncEvery;
   @Option(names = "--fleet-step", defaultValue = "" + dev.edgeppo.fleet.FleetNames.DEFAULT_STEP, description = "with --nodes: at most this many nodes' progress added up per merge, as serve's fleet_step (default: ${DEFAULT-VALUE})")
   double fleetStep;
+  @Option(names = "--fleet-share", defaultValue = "both", description = "with --nodes: what the nodes share, as serve's fleet_share: both, parameters "
+      + "(merged) or experience (trained on) (default: ${DEFAULT-VALUE})")
+  String fleetShare;
 
   static final class ScenarioNames extends ArrayList<String> {
     ScenarioNames() { super(UsageModel.names()); }

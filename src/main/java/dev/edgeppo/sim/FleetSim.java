@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.backend.Backends;
-import dev.edgeppo.fleet.FleetLearner;
+import dev.edgeppo.fleet.CoreLearner;
 import dev.edgeppo.fleet.FleetMember;
 import dev.edgeppo.fleet.FleetStore;
 import dev.edgeppo.fleet.InMemoryFleetStore;
@@ -46,8 +46,17 @@ public final class FleetSim {
   public static final String FLEET = "sim";
 
   public record Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
-                       int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace) {
+                       int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace,
+                       FleetMember.Sharing sharing) {
+    /** Sharing parameters and experience, as serve does. */
+    public Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
+                  int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace) {
+      this(scenario, arrivals, seeds, nodes, badNodes, checkpoints, evalFeedbacks, syncEvery, step, hp, backend, concurrency, trace,
+          FleetMember.Sharing.BOTH);
+    }
+
     public Config {
+      java.util.Objects.requireNonNull(sharing);
       seeds = List.copyOf(seeds);
       arrivals = List.copyOf(arrivals);
       for (String a : arrivals)
@@ -73,8 +82,12 @@ public final class FleetSim {
   public record NodeResult(long seed, int node, String arrivals, boolean bad, Map<Integer, Double> alone, Map<Integer, Double> fleet,
                            Map<Integer, Double> grantReward) {}
 
-  /** Also the fleet's API traffic in the simulation: writes and bytes of the in-memory store, merges per node. */
-  public record Result(Config config, List<NodeResult> nodes, long writes, long bytesWritten, long merges) {}
+  /**
+   * Also the fleet's API traffic in the simulation: writes and bytes of the in-memory store, merges per node; and
+   * the peers' experiences the nodes trained on and refused (docs/fleet.md, "Experience").
+   */
+  public record Result(Config config, List<NodeResult> nodes, long writes, long bytesWritten, long merges, long experiencesUsed,
+                       long experiencesRejected) {}
 
   private FleetSim() {}
 
@@ -82,6 +95,7 @@ public final class FleetSim {
     Backends.available(c.backend()).ifPresent(why -> { throw new IllegalArgumentException(why); });
     List<NodeResult> out = new ArrayList<>();
     long writes = 0, bytes = 0, merges = 0;
+    AtomicLong used = new AtomicLong(), refused = new AtomicLong();
     for (long seed : c.seeds()) {
       List<List<SimPod>> pods = new ArrayList<>();
       for (int i = 0; i < c.nodes(); i++) pods.add(pods(c, seed, i));
@@ -89,7 +103,7 @@ public final class FleetSim {
       for (int i = 0; i < c.nodes(); i++) alone.put(i, learnAlone(c, seed, i, pods.get(i)));
       InMemoryFleetStore store = new InMemoryFleetStore();
       AtomicLong merged = new AtomicLong();
-      Map<Integer, Map<Integer, PpoLearner.Snapshot>> fleet = learnTogether(c, seed, pods, store, merged);
+      Map<Integer, Map<Integer, PpoLearner.Snapshot>> fleet = learnTogether(c, seed, pods, store, merged, used, refused);
       writes += store.writes();
       bytes += store.bytesWritten();
       merges += merged.get();
@@ -108,7 +122,7 @@ public final class FleetSim {
         out.add(new NodeResult(seed, i, c.arrivals(i), c.bad(i), a, f, g));
       }
     }
-    return new Result(c, out, writes, bytes, merges);
+    return new Result(c, out, writes, bytes, merges, used.get(), refused.get());
   }
 
   static long nodeSeed(long seed, int node) { return 1000 * seed + node; }
@@ -145,7 +159,8 @@ public final class FleetSim {
   }
 
   private static Map<Integer, Map<Integer, PpoLearner.Snapshot>> learnTogether(Config c, long seed, List<List<SimPod>> pods,
-                                                                               FleetStore store, AtomicLong merges)
+                                                                               FleetStore store, AtomicLong merges, AtomicLong used,
+                                                                               AtomicLong rejectedExperiences)
       throws InterruptedException {
     Map<Integer, Map<Integer, PpoLearner.Snapshot>> snaps = new TreeMap<>();
     CyclicBarrier round = new CyclicBarrier(c.nodes());
@@ -161,14 +176,23 @@ public final class FleetSim {
       threads.add(Thread.ofPlatform().name("fleet-node-" + i).start(() -> {
         List<SimPod> train = pods.get(node).subList(0, c.trainCount());
         try (PpoLearner l = learner(c, seed)) {
-          FleetMember member = new FleetMember(store, new InlineLearner(l),
-              FleetMember.Settings.forPeriod(FLEET, "node-" + node, Duration.ofSeconds(60), c.step(), clock));
-          SimulationRunner.run(train, train.size(), c.scenario().coTenants(nodeSeed(seed, node)), n -> feedbackOf(c, seed, node,
-              PpoPolicy.training(l, n, nodeSeed(seed, node)).afterFeedback(f -> {
-                if (f % c.syncEvery() == 0) syncRound(member, round, node == 0 ? roundClock : null);
-                if (c.checkpoints().contains((int) f)) mine.put((int) f, l.snapshot());
-              })), x -> {});
-          synchronized (merges) { merges.addAndGet(member.merges()); }
+          // The node's agent (its AgentCore) is made by the runner; its fleet member is made with it, on serve's CoreLearner.
+          FleetMember[] member = new FleetMember[1];
+          SimulationRunner.run(train, train.size(), c.scenario().coTenants(nodeSeed(seed, node)), n -> {
+            PpoPolicy p = PpoPolicy.training(l, n, nodeSeed(seed, node));
+            member[0] = new FleetMember(store, new CoreLearner(p.core()),
+                FleetMember.Settings.forPeriod(FLEET, "node-" + node, Duration.ofSeconds(60), c.step(), clock).with(c.sharing()));
+            return feedbackOf(c, seed, node, p.afterFeedback(f -> {
+              if (f % c.syncEvery() == 0) syncRound(member[0], round, node == 0 ? roundClock : null);
+              if (c.checkpoints().contains((int) f)) mine.put((int) f, l.snapshot());
+            }));
+          }, x -> {});
+          FleetMember m = member[0];
+          synchronized (merges) {
+            merges.addAndGet(m.merges());
+            used.addAndGet(m.experiencesUsed());
+            rejectedExperiences.addAndGet(m.experiencesRejected());
+          }
         } catch (Throwable t) {
           synchronized (failure) { if (failure[0] == null) failure[0] = t; }
           round.reset(); // the others stop waiting for this node
@@ -218,19 +242,6 @@ public final class FleetSim {
       }
       @Override public void close() { p.close(); }
     };
-  }
-
-  /** The learner of a simulated node, which trains inline on the node's thread: a shift lands between two updates by construction. */
-  private record InlineLearner(PpoLearner l) implements FleetLearner {
-    @Override public Learned learned() {
-      PpoLearner.Snapshot s = l.snapshot();
-      return new Learned(s.params().data().clone(), s.updates());
-    }
-    @Override public int batchSize() { return l.hyperparameters().batchSize(); }
-    @Override public int hidden() { return l.hyperparameters().hidden(); }
-    @Override public String actionMapping() { return l.hyperparameters().actionMapping().json(); }
-    @Override public boolean learns() { return true; }
-    @Override public void shift(float[] delta) { l.shift(delta); }
   }
 
   // ---- the report ----
@@ -283,6 +294,8 @@ public final class FleetSim {
     long objects = (long) c.nodes() * c.seeds().size();
     out.printf(Locale.ROOT, "fleet traffic: %d writes, %.1f KiB each on average, %d merges (%.1f per node)%n", r.writes(),
         r.writes() == 0 ? 0.0 : r.bytesWritten() / 1024.0 / r.writes(), r.merges(), r.merges() / (double) objects);
+    out.printf(Locale.ROOT, "fleet sharing %s: %d peer experiences trained on (%.0f per node), %d refused as surprising%n", c.sharing().json(),
+        r.experiencesUsed(), r.experiencesUsed() / (double) objects, r.experiencesRejected());
     List<String> f = failures(r);
     String want = c.badNodes() == 0
         ? "every node in the fleet at " + c.checkpoints().getFirst() + " >= alone at " + c.checkpoints().getLast() + ", never below grant_requested"
@@ -309,7 +322,8 @@ public final class FleetSim {
       n.fleet().forEach((k, v) -> f.put(Integer.toString(k), v));
       n.grantReward().forEach((k, v) -> g.put(Integer.toString(k), v));
     }
-    root.put("writes", r.writes()).put("bytes_written", r.bytesWritten()).put("merges", r.merges());
+    root.put("writes", r.writes()).put("bytes_written", r.bytesWritten()).put("merges", r.merges()).put("sharing", c.sharing().json())
+        .put("experiences_used", r.experiencesUsed()).put("experiences_rejected", r.experiencesRejected());
     List<String> fails = failures(r);
     root.put("met", fails.isEmpty());
     fails.forEach(root.putArray("failures")::add);
