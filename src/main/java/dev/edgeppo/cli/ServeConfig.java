@@ -74,6 +74,8 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("fleet_sync_seconds", "60", "the fleet's objects are written and read this often");
     key("fleet_step", Double.toString(dev.edgeppo.fleet.FleetNames.DEFAULT_STEP),
         "at most this many agents' progress added up in one merge (1: plain federated averaging; docs/fleet.md)");
+    key("fleet_share", dev.edgeppo.fleet.FleetMember.Sharing.BOTH.json(),
+        "what the fleet's agents share: both, parameters (merged) or experience (its newest experiences, trained on by the others; gamma 0 only)");
     key("dra_slots_per_gpu", "0", "0: one shared device per GPU (consumable capacity); K: K slot devices per GPU, the ask in the claim's config");
   }
 
@@ -128,6 +130,12 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     String fleetName = src.string("fleet");
     long syncSeconds = src.longIn("fleet_sync_seconds", 1, 86_400);
     double step = src.doubleIn("fleet_step", 1, 1000);
+    dev.edgeppo.fleet.FleetMember.Sharing sharing;
+    try {
+      sharing = dev.edgeppo.fleet.FleetMember.Sharing.of(src.string("fleet_share"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(src.where("fleet_share") + ": " + e.getMessage(), e);
+    }
     if (fleetName != null) {
       String node = src.string("node_name");
       if (node == null) node = env.get("NODE_NAME");
@@ -136,7 +144,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
       String kubeconfig = src.string("kubeconfig");
       try {
         fleet = new dev.edgeppo.fleet.FleetSettings(fleetName, ns == null ? dev.edgeppo.fleet.FleetLoop.defaultNamespace() : ns,
-            Duration.ofSeconds(syncSeconds), step, node, kubeconfig == null ? null : Path.of(kubeconfig));
+            Duration.ofSeconds(syncSeconds), step, node, kubeconfig == null ? null : Path.of(kubeconfig), sharing);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(src.where("fleet") + ": " + e.getMessage(), e);
       }

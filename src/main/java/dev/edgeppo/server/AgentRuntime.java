@@ -147,12 +147,12 @@ public final class AgentRuntime implements AutoCloseable {
         FleetSettings f = s.fleet();
         KubeFleetStore store = new KubeFleetStore(FleetLoop.client(f.kubeconfig()), f.namespace());
         FleetMember member = new FleetMember(store, new CoreLearner(core),
-            FleetMember.Settings.forPeriod(f.name(), f.agent(), f.period(), f.step(), java.time.InstantSource.system()));
+            FleetMember.Settings.forPeriod(f.name(), f.agent(), f.period(), f.step(), java.time.InstantSource.system()).with(f.sharing()));
         Events.log(LOG, Level.INFO, "fleet", Map.of("fleet", f.name(), "agent", f.agent(), "object", member.objectName(),
-            "store", store.describe(), "sync_seconds", f.period().toSeconds()));
+            "store", store.describe(), "sync_seconds", f.period().toSeconds(), "sharing", f.sharing().json()));
         FleetLoop loop = FleetLoop.start(member, store, f.period());
         opened.push(loop::close);
-        metrics.fleet(member);
+        metrics.fleet(member, core);
         fleet = loop;
       }
       FleetLoop fleetLoop = fleet;
