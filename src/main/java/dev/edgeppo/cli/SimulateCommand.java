@@ -72,6 +72,9 @@ final class SimulateCommand implements Callable<Integer> {
   int nodes;
   @Option(names = "--bad-nodes", defaultValue = "0", description = "with --nodes: this many of the nodes learn from random feedback (default: ${DEFAULT-VALUE})")
   int badNodes;
+  @Option(names = "--bad-kind", defaultValue = "random", description = "with --bad-nodes: random (usage uniform, QoS by a coin) or slow_gpu "
+      + "(a GPU half as fast: pods use twice the share) (default: ${DEFAULT-VALUE})")
+  String badKind;
   @Option(names = "--sync-every", defaultValue = "32", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
   int syncEvery;
   @Option(names = "--fleet-step", defaultValue = "" + dev.edgeppo.fleet.FleetNames.DEFAULT_STEP, description = "with --nodes: at most this many nodes' progress added up per merge, as serve's fleet_step (default: ${DEFAULT-VALUE})")

@@ -45,18 +45,35 @@ public final class FleetSim {
   public static final double TIE = 0.005;
   public static final String FLEET = "sim";
 
+  /**
+   * What a bad node hears. {@code random}: usage uniform in 0-100 %, QoS by a coin (a broken observer).
+   * {@code slow_gpu}: a GPU half as fast as the others', so its pods use twice the share (at most 100 %) and miss
+   * their QoS when granted less than that: consistent feedback, but of another node's problem.
+   */
+  public enum BadKind {
+    RANDOM, SLOW_GPU;
+
+    public String json() { return name().toLowerCase(Locale.ROOT); }
+
+    public static BadKind of(String s) {
+      for (BadKind k : values()) if (k.json().equals(s)) return k;
+      throw new IllegalArgumentException("--bad-kind must be random or slow_gpu, got '" + s + "'");
+    }
+  }
+
   public record Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
                        int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace,
-                       FleetMember.Sharing sharing) {
-    /** Sharing parameters and experience, as serve does. */
+                       FleetMember.Sharing sharing, BadKind badKind) {
+    /** Sharing parameters and experience, as serve does; bad nodes hear random feedback. */
     public Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
                   int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace) {
       this(scenario, arrivals, seeds, nodes, badNodes, checkpoints, evalFeedbacks, syncEvery, step, hp, backend, concurrency, trace,
-          FleetMember.Sharing.BOTH);
+          FleetMember.Sharing.BOTH, BadKind.RANDOM);
     }
 
     public Config {
       java.util.Objects.requireNonNull(sharing);
+      java.util.Objects.requireNonNull(badKind);
       seeds = List.copyOf(seeds);
       arrivals = List.copyOf(arrivals);
       for (String a : arrivals)
@@ -238,7 +255,13 @@ public final class FleetSim {
       @Override public String name() { return p.name(); }
       @Override public Grant allocate(SimPod pod, dev.edgeppo.telemetry.Telemetry t, boolean eval) { return p.allocate(pod, t, eval); }
       @Override public double feedback(Grant g, double usage, boolean qos, int pods, boolean done) {
-        return p.feedback(g, 100 * r.nextDouble(), r.nextBoolean(), pods, done);
+        return switch (c.badKind()) {
+          case RANDOM -> p.feedback(g, 100 * r.nextDouble(), r.nextBoolean(), pods, done);
+          case SLOW_GPU -> {
+            double needs = Math.min(100, 2 * usage);
+            yield p.feedback(g, needs, qos && g.cores() >= needs, pods, done);
+          }
+        };
       }
       @Override public void close() { p.close(); }
     };
@@ -272,8 +295,9 @@ public final class FleetSim {
 
   public static void printTable(PrintWriter out, Result r) {
     Config c = r.config();
-    out.printf(Locale.ROOT, "fleet of %d nodes (%d with random feedback), scenario %s, profile %s, sync every %d feedbacks per node, "
-        + "%d arrivals scored per node and point%n", c.nodes(), c.badNodes(), c.scenario().json(), c.hp().profile(), c.syncEvery(), c.evalFeedbacks());
+    out.printf(Locale.ROOT, "fleet of %d nodes (%d bad: %s), scenario %s, profile %s, sync every %d feedbacks per node, "
+        + "%d arrivals scored per node and point%n", c.nodes(), c.badNodes(), c.badKind().json(), c.scenario().json(), c.hp().profile(), c.syncEvery(),
+        c.evalFeedbacks());
     out.println("infer-mode margin over grant_requested (mean reward a pod) at N feedbacks per node: alone, and in the fleet");
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-5s %-5s %-9s %-4s %7s", "seed", "node", "arrivals", "bad", "grant"));
     for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %10s", "alone@" + cp));
@@ -310,7 +334,7 @@ public final class FleetSim {
   public static ObjectNode toJson(Result r, ObjectMapper json) {
     ObjectNode root = json.createObjectNode();
     Config c = r.config();
-    root.put("nodes", c.nodes()).put("bad_nodes", c.badNodes()).put("scenario", c.scenario().json()).put("sync_every", c.syncEvery())
+    root.put("nodes", c.nodes()).put("bad_nodes", c.badNodes()).put("bad_kind", c.badKind().json()).put("scenario", c.scenario().json()).put("sync_every", c.syncEvery())
         .put("eval_feedbacks", c.evalFeedbacks()).put("profile", c.hp().profile());
     c.seeds().forEach(root.putArray("seeds")::add);
     c.checkpoints().forEach(root.putArray("checkpoints")::add);

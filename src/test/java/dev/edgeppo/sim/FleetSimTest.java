@@ -34,5 +34,19 @@ class FleetSimTest {
     assertEquals(9, a.merges());
     assertTrue(a.bytesWritten() / a.writes() > 90_000 && a.bytesWritten() / a.writes() < 256 * 1024, a.bytesWritten() / a.writes() + " bytes a write");
     assertTrue(a.nodes().get(2).bad() && !a.nodes().get(1).bad());
+    // Experience: each round every node reads its two peers' 32 new experiences once, and trains on them unless refused.
+    assertEquals(3 * 3 * 2 * 32, a.experiencesUsed() + a.experiencesRejected(), "every peer experience read once");
+    assertTrue(a.experiencesUsed() > 0);
+  }
+
+  @Test
+  void sharingParametersOnlyTrainsOnNoPeerExperience() throws Exception {
+    FleetSim.Config p = config(3, 0);
+    FleetSim.Result r = FleetSim.run(new FleetSim.Config(p.scenario(), p.arrivals(), p.seeds(), p.nodes(), p.badNodes(), p.checkpoints(),
+        p.evalFeedbacks(), p.syncEvery(), p.step(), p.hp(), p.backend(), p.concurrency(), p.trace(),
+        dev.edgeppo.fleet.FleetMember.Sharing.PARAMETERS, FleetSim.BadKind.RANDOM));
+    assertEquals(0, r.experiencesUsed());
+    assertEquals(9, r.merges());
+    assertTrue(r.bytesWritten() / r.writes() < 100_000, "no experiences in the objects: " + r.bytesWritten() / r.writes());
   }
 }
