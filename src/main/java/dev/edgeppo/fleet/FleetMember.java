@@ -82,6 +82,8 @@ public final class FleetMember {
    * (docs/fleet.md, "Experience", measured).
    */
   static final double SURPRISE_FACTOR = 3.0;
+  /** A peer's surprise is measured on its newest experiences, this many at most (new or not: a steadier estimate than a round's few). */
+  static final int SURPRISE_SAMPLE = 64;
 
   private final FleetStore store;
   private final FleetLearner learner;
@@ -154,14 +156,18 @@ public final class FleetMember {
   private long localExperience(long ownUpdates) { return Math.max(0, ownUpdates - updatesAtMerge) * learner.batchSize(); }
 
   /**
-   * Writes our object whole when the learner ran an update since the last write (a new generation); when only
-   * the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
+   * Writes our object whole when the learner ran an update or has new own experiences to share since the last write
+   * (a new generation); when only the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
    */
   public void publish() throws FleetStore.Unavailable {
     if (!learner.learns()) return;
     FleetLearner.Learned l = learner.learned();
     Instant now = s.clock().instant();
-    if (l.updates() == publishedUpdates) {
+    List<SharedExperience> mine = sharesExperience() ? learner.recentExperiences() : List.of();
+    if (mine.size() > FleetNames.SHARED_EXPERIENCES) mine = mine.subList(mine.size() - FleetNames.SHARED_EXPERIENCES, mine.size());
+    // New own experiences are news too: the peers train on them without waiting for this agent's next update.
+    boolean newExperiences = !mine.isEmpty() && mine.getLast().seq() > sharedThrough;
+    if (l.updates() == publishedUpdates && !newExperiences) {
       if (now.isBefore(publishedAt.plus(s.heartbeat()))) return;
       // Nothing learned since the last write: a heartbeat, which says "still here" and is no news to merge.
       if (ownVersion != null) {
@@ -178,8 +184,6 @@ public final class FleetMember {
       }
     }
     long local = localExperience(l.ownUpdates());
-    List<SharedExperience> mine = sharesExperience() ? learner.recentExperiences() : List.of();
-    if (mine.size() > FleetNames.SHARED_EXPERIENCES) mine = mine.subList(mine.size() - FleetNames.SHARED_EXPERIENCES, mine.size());
     PolicyShare share = new PolicyShare(s.fleet(), s.agent(), FleetNames.FORMAT, learner.hidden(), learner.actionMapping(),
         l.params(), delta(l.params()), fleetExperienceAtMerge + local, local, l.updates(), generation + 1, now, mine);
     ObjectNode spec = share.toSpec();
@@ -338,7 +342,7 @@ public final class FleetMember {
    * and all together at most {@value FleetNames#PEER_EXPERIENCES_PER_ROUND}.
    */
   private void useExperiences(List<Peer> peers) {
-    record Fresh(String name, List<SharedExperience> es, double surprise) {}
+    record Fresh(String name, List<SharedExperience> es, List<SharedExperience> all, double surprise) {}
     List<Fresh> fresh = new ArrayList<>();
     for (Peer p : peers) {
       List<SharedExperience> es = p.share().experiences();
@@ -347,16 +351,16 @@ public final class FleetMember {
       if (es.getLast().seq() < seen) seen = -1; // its seqs went back: a fresh journal, all of it is new
       long through = seen;
       List<SharedExperience> news = es.stream().filter(e -> e.seq() > through).toList();
-      if (!news.isEmpty()) fresh.add(new Fresh(p.name(), news, 0));
+      if (!news.isEmpty()) fresh.add(new Fresh(p.name(), news, es, 0));
     }
     if (fresh.isEmpty()) return;
     // A sample, not everyone: the per-agent cost of a round stays the same in a fleet of 8 or of 1,000.
     while (fresh.size() > FleetNames.PEERS_PER_ROUND) fresh.remove(sampler.nextInt(fresh.size()));
     for (Fresh f : fresh) seenThrough.put(f.name(), f.es().getLast().seq());
     List<Fresh> judged = new ArrayList<>();
-    for (Fresh f : fresh) judged.add(new Fresh(f.name(), f.es(), surprise(f.es())));
+    for (Fresh f : fresh) judged.add(new Fresh(f.name(), f.es(), f.all(), surprise(newest(f.all()))));
     List<SharedExperience> mine = learner.recentExperiences();
-    double ownSurprise = mine.isEmpty() ? Double.NaN : surprise(mine.subList(Math.max(0, mine.size() - 64), mine.size()));
+    double ownSurprise = mine.isEmpty() ? Double.NaN : surprise(newest(mine));
     List<Fresh> accepted = new ArrayList<>();
     for (Fresh f : judged) {
       // Leave-one-out: each peer against the median of the others and of this agent's own experiences.
@@ -388,6 +392,10 @@ public final class FleetMember {
     if (train.isEmpty()) return;
     learner.trainOnPeers(train);
     experiencesUsed.addAndGet(train.size());
+  }
+
+  private static List<SharedExperience> newest(List<SharedExperience> es) {
+    return es.subList(Math.max(0, es.size() - SURPRISE_SAMPLE), es.size());
   }
 
   /** Mean (r − V(s))² of {@code es} under this agent's critic: how far their rewards are from what it expects. */

@@ -54,6 +54,23 @@ class FleetExperienceTest {
   }
 
   @Test
+  void newOwnExperiencesAreWrittenWithoutWaitingForAnUpdate() throws Exception {
+    ArrayLearner b = new ArrayLearner(0).sharing(), a = new ArrayLearner(0).sharing();
+    FleetMember mb = member("node-b", b, FleetMember.Sharing.BOTH), ma = member("node-a", a, FleetMember.Sharing.BOTH);
+    b.experience(3, 0, 0.1);
+    mb.publish();
+    assertEquals(1, mb.writes(), "three experiences and no update yet: written");
+    mb.publish();
+    assertEquals(1, mb.writes(), "nothing new: not written again");
+    b.experience(1, 0, 0.1);
+    mb.publish();
+    assertEquals(2, mb.writes());
+    assertEquals(4, mb.experiencesShared());
+    ma.pull();
+    assertEquals(4, a.trainedOn.size());
+  }
+
+  @Test
   void aPeerWhoseSeqsStartOverIsReadAfresh() throws Exception {
     ArrayLearner b = new ArrayLearner(0).sharing(), a = new ArrayLearner(0).sharing();
     FleetMember mb = member("node-b", b, FleetMember.Sharing.BOTH), ma = member("node-a", a, FleetMember.Sharing.BOTH);
