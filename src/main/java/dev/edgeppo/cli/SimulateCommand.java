@@ -75,9 +75,9 @@ final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--bad-kind", defaultValue = "random", description = "with --bad-nodes: random (usage uniform, QoS by a coin) or slow_gpu "
       + "(a GPU half as fast: pods use twice the share) (default: ${DEFAULT-VALUE})")
   String badKind;
-  // 8, not 32: serve syncs every 60 s, and an edge node sees a few pods an hour, so a real round carries a feedback or
-  // two per node; 8 is still slower than that (docs/fleet.md, "Measured").
-  @Option(names = "--sync-every", defaultValue = "8", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
+  // 4, not 32: serve syncs every 60 s, and an edge node sees a few pods an hour, so a real round carries a feedback or
+  // two per node; 4 is still slower than that, and the fleet learns faster the more often it syncs (docs/fleet.md, "Measured").
+  @Option(names = "--sync-every", defaultValue = "4", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
   int syncEvery;
   @Option(names = "--fleet-step", defaultValue = "" + dev.edgeppo.fleet.FleetNames.DEFAULT_STEP, description = "with --nodes: at most this many nodes' progress added up per merge, as serve's fleet_step (default: ${DEFAULT-VALUE})")
   double fleetStep;

@@ -31,11 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link FleetMember} that {@code serve --fleet} runs, against an {@link InMemoryFleetStore} (the API server's
  * semantics), beside the same N nodes learning alone. Node i has arrivals of its own (shape trace or synthetic,
  * alternately, and seed 1000·seed + i) under the scenario's hidden usage; the last {@code badNodes} nodes learn
- * from random feedback (usage uniform in 0-100 %, QoS met or not by a coin), as an agent with a broken
- * observer or a different GPU would.
+ * from bad feedback ({@link BadKind}), as an agent with a broken observer or a different GPU would.
  *
  * <p>The fleet syncs in rounds, every {@code syncEvery} feedbacks of each node: every node writes its object,
- * then every node reads and merges. Nodes run on threads of their own and meet at a barrier around each round,
+ * then every node reads, merges and trains on its peers' new experiences (docs/fleet.md, "Experience"). Nodes run on threads of their own and meet at a barrier around each round,
  * so a seed fixes the whole run. At each checkpoint (feedbacks per node) each node's policy is frozen and
  * scored in infer mode on the {@code evalFeedbacks} arrivals that follow on that node, as is grant_requested:
  * the table shows the margin of one over the other, for the node alone and in the fleet.
