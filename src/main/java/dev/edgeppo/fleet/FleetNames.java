@@ -34,7 +34,7 @@ public final class FleetNames {
    * "Experience"): 11,264 bytes of records, about 15 KB of base64. A round of 60 s on a node that sees a few
    * pods a minute never holds more new ones than this, so a peer that reads every round misses none.
    */
-  public static final int SHARED_EXPERIENCES = 256;
+  public static final int SHARED_EXPERIENCES = dev.edgeppo.agent.AgentCore.RECENT_EXPERIENCES;
 
   /**
    * At most this many peers' experiences are trained on in one round, sampled among those with new ones: a
