@@ -82,6 +82,11 @@ public final class FleetMember {
    * (docs/fleet.md, "Experience", measured).
    */
   static final double SURPRISE_FACTOR = 3.0;
+  /**
+   * ... and never when its surprise is under this (rewards within 0.1 RMS of what this agent expects; SPEC §1's
+   * rewards span about 2): a fleet whose critics have all learned well must not refuse peers over noise.
+   */
+  static final double SURPRISE_FLOOR = 0.01;
   /** A peer's surprise is measured on its newest experiences, this many at most (new or not: a steadier estimate than a round's few). */
   static final int SURPRISE_SAMPLE = 64;
 
@@ -367,7 +372,7 @@ public final class FleetMember {
       List<Double> others = new ArrayList<>();
       if (!Double.isNaN(ownSurprise)) others.add(ownSurprise);
       for (Fresh g : judged) if (g != f) others.add(g.surprise());
-      if (!others.isEmpty() && f.surprise() > SURPRISE_FACTOR * median(others)) {
+      if (!others.isEmpty() && f.surprise() > Math.max(SURPRISE_FLOOR, SURPRISE_FACTOR * median(others))) {
         experiencesRejected.addAndGet(f.es().size());
         continue;
       }

@@ -71,6 +71,25 @@ class FleetExperienceTest {
   }
 
   @Test
+  void peersCloseToWhatTheCriticExpectsAreNeverRefused() throws Exception {
+    // Every critic here is exact for the first three (surprise 0); the fourth is 0.05 off (0.0025): over 3× the
+    // others' median of 0, but under the floor: noise, not a different problem.
+    List<ArrayLearner> ps = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      ArrayLearner p = new ArrayLearner(0).sharing().seqsFrom(1000L * (i + 1));
+      p.experience(8, 0, i == 3 ? 0.05 : 0);
+      p.train(0);
+      member("peer-" + i, p, FleetMember.Sharing.BOTH).publish();
+      ps.add(p);
+    }
+    ArrayLearner a = new ArrayLearner(0).sharing();
+    FleetMember ma = member("node-a", a, FleetMember.Sharing.BOTH);
+    ma.pull();
+    assertEquals(0, ma.experiencesRejected());
+    assertEquals(32, a.trainedOn.size());
+  }
+
+  @Test
   void aPeerWhoseSeqsStartOverIsReadAfresh() throws Exception {
     ArrayLearner b = new ArrayLearner(0).sharing(), a = new ArrayLearner(0).sharing();
     FleetMember mb = member("node-b", b, FleetMember.Sharing.BOTH), ma = member("node-a", a, FleetMember.Sharing.BOTH);
