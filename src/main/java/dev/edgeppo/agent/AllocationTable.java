@@ -84,8 +84,11 @@ public final class AllocationTable {
   static final int SWEEP_BATCH = 256;
   /** Slots the ring starts with; it doubles when full. */
   static final int INITIAL_SLOTS = 1024;
-  /** The ring's largest size (2^24 slots, about 2.3 GB at 136 bytes each): past it the oldest entry is dropped. */
-  static final int MAX_SLOTS = 1 << 24;
+  /**
+   * The ring's largest size (2^24 slots, about 2.3 GB at 136 bytes each): past it the oldest entry is dropped. Also
+   * the largest {@code max_pending} serve takes.
+   */
+  public static final int MAX_SLOTS = 1 << 24;
   /** Distinct GPU UUIDs kept as a number per slot; more (never on one node) are kept beside the slot. */
   static final int MAX_GPU_NAMES = 256;
 

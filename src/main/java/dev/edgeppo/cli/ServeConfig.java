@@ -147,7 +147,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", dev.edgeppo.ppo.ActionMapping.MIN_MEMORY_MB + 1, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
-        Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
+        Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, dev.edgeppo.agent.AllocationTable.MAX_SLOTS), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
         observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000),
         Duration.ofMillis(src.longIn("warmup_deadline_ms", 1, 600_000)), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra, fleet);

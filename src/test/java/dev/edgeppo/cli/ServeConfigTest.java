@@ -64,6 +64,15 @@ class ServeConfigTest {
         () -> ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_WARMUP_DEADLINE_MS", "3s"), null));
   }
 
+  /** max_pending up to what the allocation table's ring holds (2^24), refused past it rather than cut silently. */
+  @Test
+  void maxPendingStopsAtWhatTheTableHolds() throws Exception {
+    assertEquals(1 << 24, ServeConfig.resolve(Map.of("max_pending", "16777216"), Map.of(), null).maxPending());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("max_pending", "16777217"), Map.of(), null));
+    assertEquals("--max-pending: '16777217' is not an integer in 1..16777216", e.getMessage());
+  }
+
   @Test
   void flagBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
     Path f = dir.resolve("c.json");
