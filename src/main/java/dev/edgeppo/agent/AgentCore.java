@@ -79,7 +79,8 @@ public final class AgentCore implements AutoCloseable {
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
         g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));
     if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb(), req.cores(), req.slo());
-    return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
+    // The table copied the state into its own storage, so the answer may keep this array.
+    return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state, policy.version());
   }
 
   /**

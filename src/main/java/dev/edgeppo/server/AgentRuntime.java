@@ -210,13 +210,16 @@ public final class AgentRuntime implements AutoCloseable {
    * first real updates run compiled code. On the CPU backend only: cuda-host is a correctness emulation, and
    * the CUDA backend's host side (a launch and two copies) was not measured cold for want of a GPU.
    */
-  public void warmUpTrainer(int maxUpdates) {
+  public void warmUpTrainer(int maxUpdates) { warmUpTrainer(maxUpdates, JitWarmup.DEFAULT_DEADLINE); }
+
+  /** As {@link #warmUpTrainer(int)}, ending after {@code deadline} at most (serve's {@code warmup_deadline_ms}). */
+  public void warmUpTrainer(int maxUpdates, java.time.Duration deadline) {
     AgentCore core = agent.core();
     PpoLearner learner = core.learner();
     if (maxUpdates <= 0 || !"cpu".equals(learner.backendName())) return;
     core.onTrainer(() -> {
       try (UpdateBackend throwaway = Backends.open(learner.backendName())) {
-        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, JitWarmup.DEFAULT_DEADLINE, core::stopping);
+        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, deadline, core::stopping);
         // The interpreted Vector API left ~100 MB of garbage; a full collection now lets G1 return the heap it
         // grew for it (measured: resident memory back from ~330 to ~130 MiB), once, before real traffic.
         System.gc();
