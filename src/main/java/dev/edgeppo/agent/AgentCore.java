@@ -44,6 +44,10 @@ public final class AgentCore implements AutoCloseable {
   /** Watches allocations that name their pod (SPEC §5); null until {@link #observeWith} (simulator, tests). */
   private volatile PodObserver observer;
   private volatile Consumer<AllocationTable.Answer> feedbackListener = a -> {};
+  /** The newest own experiences, oldest first, for a fleet to share (SPEC §7); guarded by itself. */
+  private final java.util.ArrayDeque<Experience> recent = new java.util.ArrayDeque<>();
+  /** How many own experiences {@link #recentExperiences} keeps. */
+  public static final int RECENT_EXPERIENCES = 256;
 
   public AgentCore(PpoLearner learner, Telemetry telemetry, AgentOptions options) {
     this(learner, telemetry, options, Durability.NONE, 0);
@@ -75,7 +79,8 @@ public final class AgentCore implements AutoCloseable {
     allocations.add(new AllocationTable.Record(id, state, d.action(), d.logProb(), d.value(), req.cores(), req.memoryMb(),
         g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), podUid, options.clock().millis()));
     if (podUid != null) observe(id, podUid, gpu.index(), g.cores(), g.memoryMb(), req.cores(), req.slo());
-    return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state.clone(), policy.version());
+    // The table copied the state into its own storage, so the answer may keep this array.
+    return new Allocation(id, g.cores(), g.memoryMb(), gpu.index(), gpu.uuid(), state, policy.version());
   }
 
   /**
@@ -140,6 +145,7 @@ public final class AgentCore implements AutoCloseable {
     }
     answered(a, fb, source, verdict, e.reward());    // step 3: mark answered
     int buffered = buffer.durable(e);
+    remember(e);
     boolean running = trainer.kick();                // step 4 (and 5, 6 after it): train when a batch is full
     return new FeedbackResult(e.reward(), buffered, running, e.seq());
   }
@@ -202,8 +208,45 @@ public final class AgentCore implements AutoCloseable {
   /** Experiences a journal replays at start: buffered as if their feedback had just arrived, not journaled again. */
   public void replay(Collection<Experience> experiences) {
     buffer.replay(experiences);
+    experiences.forEach(this::remember);
     trainer.kick();
   }
+
+  private void remember(Experience e) {
+    synchronized (recent) {
+      recent.addLast(e);
+      if (recent.size() > RECENT_EXPERIENCES) recent.removeFirst();
+    }
+  }
+
+  /**
+   * The newest {@value #RECENT_EXPERIENCES} own experiences (durable ones, from this process's feedback and the
+   * journal it replayed), in seq order: what a fleet shares with its peers.
+   */
+  public List<Experience> recentExperiences() {
+    synchronized (recent) {
+      List<Experience> out = new java.util.ArrayList<>(recent);
+      out.sort(java.util.Comparator.comparingLong(Experience::seq));
+      return out;
+    }
+  }
+
+  /**
+   * Peers' experiences (a fleet's, SPEC §7) to train on, in batches like this agent's own, on the trainer between
+   * its own updates ({@link Trainer#peers}); not journaled. Only for a learner with γ 0, where each experience is
+   * its own episode.
+   */
+  public void trainOnPeers(List<Experience> experiences) {
+    if (learner.hyperparameters().gamma() != 0) throw new IllegalStateException("peers' experiences need gamma 0, this learner has "
+        + learner.hyperparameters().gamma());
+    trainer.peers(experiences);
+  }
+
+  /** Updates on own batches (the rest of {@link #updates} trained on peers' experiences). */
+  public long ownUpdates() { return trainer.ownUpdates(); }
+  public long peerUpdates() { return trainer.peerUpdates(); }
+  /** Peers' experiences dropped because the trainer could not keep up. */
+  public long peerExperiencesDropped() { return trainer.peerDropped(); }
 
   private GpuSnapshot gpuByIndex(int index) {
     List<GpuSnapshot> gpus = telemetry.read();

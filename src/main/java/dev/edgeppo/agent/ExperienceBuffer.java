@@ -96,6 +96,8 @@ final class ExperienceBuffer {
     }
   }
 
+  int batchSize() { return batchSize; }
+
   int size() { synchronized (lock) { return ready.size(); } }
 
   long nextSeq() { synchronized (lock) { return nextSeq; } }

@@ -32,6 +32,14 @@ final class Trainer {
   private volatile Consumer<Throwable> failureObserver = t -> {};
   /** The last seq of the last batch trained in this process; -1 before one. Read and written on the trainer only. */
   private long trainedThrough = -1;
+  /** Peers' experiences waiting to be trained on (a fleet's, SPEC §7), oldest first; guarded by {@link #lock}. */
+  private final java.util.ArrayDeque<Experience> peerQueue = new java.util.ArrayDeque<>();
+  private final AtomicLong ownUpdates = new AtomicLong(), peerUpdates = new AtomicLong(), peerDropped = new AtomicLong();
+  /**
+   * At most this many peer experiences wait: a trainer that cannot keep up (a slow CPU, a long update) drops the
+   * oldest rather than growing without bound. Four fleet rounds' worth (docs/fleet.md, "Experience").
+   */
+  static final int PEER_QUEUE = 1024;
 
   Trainer(ExperienceBuffer buffer, PpoLearner learner, Durability durability, boolean inline) {
     this.buffer = buffer;
@@ -100,6 +108,7 @@ final class Trainer {
       failureObserver.accept(t);
       return;
     }
+    ownUpdates.incrementAndGet();
     try {
       trainedThrough = batch.getLast().seq();
       durability.updated(learner.snapshot(), trainedThrough, m);
@@ -111,6 +120,78 @@ final class Trainer {
     }
     updateObserver.accept(m);
   }
+
+  /**
+   * Queues peers' experiences (a fleet's, SPEC §7: with γ 0 each is its own episode) to be trained on in
+   * batches like this agent's own: on the trainer, one batch per task, so an own batch that fills meanwhile is
+   * trained between two of them. A partial batch waits for the next experiences. Peers' experiences are not
+   * journaled (they live in the peers' objects); a checkpoint after the last batch of a drain keeps what they
+   * taught.
+   */
+  void peers(List<Experience> es) {
+    synchronized (lock) {
+      peerQueue.addAll(es);
+      while (peerQueue.size() > PEER_QUEUE) {
+        peerQueue.removeFirst();
+        peerDropped.incrementAndGet();
+      }
+    }
+    if (thread == null) {
+      while (peerStep()) { }
+      return;
+    }
+    schedulePeerStep();
+  }
+
+  private void schedulePeerStep() {
+    if (stopping) return;
+    try {
+      thread.execute(() -> { if (peerStep()) schedulePeerStep(); });
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // shutting down: peers' experiences are not ours to keep
+    }
+  }
+
+  /** Trains one batch of peers' experiences when a full one waits; true when another full one waits after it. */
+  private boolean peerStep() {
+    List<Experience> batch = new java.util.ArrayList<>();
+    boolean more;
+    synchronized (lock) {
+      if (stopping || peerQueue.size() < buffer.batchSize()) return false;
+      for (int i = 0; i < buffer.batchSize(); i++) batch.add(peerQueue.removeFirst());
+      more = peerQueue.size() >= buffer.batchSize();
+    }
+    // With γ 0 the advantage is r − V(s) of this agent's critic now (as replay computes it); the peer's own value
+    // estimate is not shared.
+    dev.edgeppo.ppo.Policy now = learner.policy();
+    List<Experience> valued = new java.util.ArrayList<>(batch.size());
+    for (Experience e : batch)
+      valued.add(new Experience(e.seq(), e.state(), e.action(), e.logProb(), now.value(e.state()), e.reward(), e.state(), true));
+    UpdateMetrics m;
+    try {
+      m = learner.update(toBatch(valued));
+    } catch (RuntimeException | Error t) {
+      failedUpdates.incrementAndGet();
+      failureObserver.accept(t);
+      return more;
+    }
+    peerUpdates.incrementAndGet();
+    if (!more && trainedThrough >= 0) {
+      try {
+        durability.updated(learner.snapshot(), trainedThrough, m);
+      } catch (RuntimeException t) {
+        failedCheckpoints.incrementAndGet();
+        failureObserver.accept(t);
+      }
+    }
+    updateObserver.accept(m);
+    return more;
+  }
+
+  /** Updates on this agent's own batches; on peers' batches; peer experiences dropped from a full queue. */
+  long ownUpdates() { return ownUpdates.get(); }
+  long peerUpdates() { return peerUpdates.get(); }
+  long peerDropped() { return peerDropped.get(); }
 
   static RolloutBatch toBatch(List<Experience> es) {
     int t = es.size(), sd = ParamLayout.STATE_DIM, ad = ParamLayout.ACTION_DIM;

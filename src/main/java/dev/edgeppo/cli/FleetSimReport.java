@@ -29,7 +29,8 @@ final class FleetSimReport {
     PrintWriter out = s.spec.commandLine().getOut();
     for (String scenario : scenarios) {
       FleetSim.Config c = new FleetSim.Config(UsageModel.of(scenario), s.arrivals, s.seeds, s.nodes, s.badNodes, checkpoints, eval, s.syncEvery, s.fleetStep, hp,
-          s.learner.backend, s.concurrency, t);
+          s.learner.backend, s.concurrency, t,
+          dev.edgeppo.fleet.FleetMember.Sharing.of(s.fleetShare), FleetSim.BadKind.of(s.badKind));
       FleetSim.Result r = FleetSim.run(c);
       if (s.learner.json) out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(FleetSim.toJson(r, Json.MAPPER)));
       else FleetSim.printTable(out, r);

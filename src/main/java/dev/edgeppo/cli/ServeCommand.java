@@ -70,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
     AgentRuntime rt = AgentRuntime.start(new AgentRuntime.Settings(cfg.bind(), cfg.port(), cfg.stateDir(), token, cfg.hp(),
         options, cfg.readTimeout(), cfg.telemetry(), cfg.backend(), cfg.observe(), cfg.telemetryPeriod(),
         cfg.telemetryMaxAge(), cfg.dra(), cfg.fleet()));
-    if (cfg.mode() == dev.edgeppo.agent.Mode.TRAIN) rt.warmUpTrainer(cfg.warmupMaxUpdates());
+    if (cfg.mode() == dev.edgeppo.agent.Mode.TRAIN) rt.warmUpTrainer(cfg.warmupMaxUpdates(), cfg.warmupDeadline());
     // One plain line on stdout that scripts and tests wait for, whatever the log format.
     System.out.println("edgeppo serve listening on " + cfg.bind() + ":" + rt.port());
     System.out.flush();

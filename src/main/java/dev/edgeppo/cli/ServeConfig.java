@@ -30,7 +30,7 @@ import java.util.Map;
  */
 record ServeConfig(String bind, int port, String telemetry, String backend, Mode mode, Path stateDir, Path tokenFile,
                    Long maxMemoryMb, int maxPods, Duration pendingTtl, int maxPending, Duration readTimeout, long seed,
-                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, int warmupMaxUpdates,
+                   String logFormat, String logLevel, Hyperparameters hp, ObserveSettings observe, int warmupMaxUpdates, Duration warmupDeadline,
                    Duration telemetryPeriod, Duration telemetryMaxAge, KubeletPlugin.Settings dra, dev.edgeppo.fleet.FleetSettings fleet) {
   static final ObjectMapper JSON = Json.MAPPER;
 
@@ -61,7 +61,9 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("telemetry_max_age_ms", Long.toString(dev.edgeppo.telemetry.SampledTelemetry.DEFAULT_MAX_AGE.toMillis()),
         "a reading older than this is refused: /allocate, /feedback and /readyz answer 503 until a new one");
     key("warmup_max_updates", Integer.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_MAX_UPDATES),
-        "train mode: at start, updates at most (and 3 s at most) on a small throwaway learner until the JIT has compiled the update (0: none)");
+        "train mode: at start, updates at most (and warmup_deadline_ms at most) on a small throwaway learner until the JIT has compiled the update (0: none)");
+    key("warmup_deadline_ms", Long.toString(dev.edgeppo.ppo.JitWarmup.DEFAULT_DEADLINE.toMillis()),
+        "train mode: the start-up warm-up stops after this long at most, so a real update waits at most this for it");
     // The node's DRA driver (SPEC §5): on when kubelet_plugin_dir is set.
     key("kubelet_plugin_dir", null, "run the DRA driver: its socket dra.sock goes here (in a cluster /var/lib/kubelet/plugins/gpu.edgeppo.dev)");
     key("kubelet_registry_dir", "/var/lib/kubelet/plugins_registry", "the kubelet's plugin registration directory");
@@ -74,6 +76,8 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     key("fleet_sync_seconds", "60", "the fleet's objects are written and read this often");
     key("fleet_step", Double.toString(dev.edgeppo.fleet.FleetNames.DEFAULT_STEP),
         "at most this many agents' progress added up in one merge (1: plain federated averaging; docs/fleet.md)");
+    key("fleet_share", dev.edgeppo.fleet.FleetMember.Sharing.BOTH.json(),
+        "what the fleet's agents share: both, parameters (merged) or experience (its newest experiences, trained on by the others; gamma 0 only)");
     key("dra_slots_per_gpu", "0", "0: one shared device per GPU (consumable capacity); K: K slot devices per GPU, the ask in the claim's config");
   }
 
@@ -128,6 +132,12 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
     String fleetName = src.string("fleet");
     long syncSeconds = src.longIn("fleet_sync_seconds", 1, 86_400);
     double step = src.doubleIn("fleet_step", 1, 1000);
+    dev.edgeppo.fleet.FleetMember.Sharing sharing;
+    try {
+      sharing = dev.edgeppo.fleet.FleetMember.Sharing.of(src.string("fleet_share"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(src.where("fleet_share") + ": " + e.getMessage(), e);
+    }
     if (fleetName != null) {
       String node = src.string("node_name");
       if (node == null) node = env.get("NODE_NAME");
@@ -136,7 +146,7 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
       String kubeconfig = src.string("kubeconfig");
       try {
         fleet = new dev.edgeppo.fleet.FleetSettings(fleetName, ns == null ? dev.edgeppo.fleet.FleetLoop.defaultNamespace() : ns,
-            Duration.ofSeconds(syncSeconds), step, node, kubeconfig == null ? null : Path.of(kubeconfig));
+            Duration.ofSeconds(syncSeconds), step, node, kubeconfig == null ? null : Path.of(kubeconfig), sharing);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(src.where("fleet") + ": " + e.getMessage(), e);
       }
@@ -145,9 +155,10 @@ record ServeConfig(String bind, int port, String telemetry, String backend, Mode
         src.string("backend"), Mode.valueOf(mode.toUpperCase(Locale.ROOT)),
         stateDir == null ? null : Path.of(stateDir), token == null ? null : Path.of(token),
         maxMem == null ? null : src.longIn("max_memory_mb", dev.edgeppo.ppo.ActionMapping.MIN_MEMORY_MB + 1, 1L << 40), (int) src.longIn("max_pods", 1, 1_000_000),
-        Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, 100_000_000), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
+        Duration.ofSeconds(ttl), (int) src.longIn("max_pending", 1, dev.edgeppo.agent.AllocationTable.MAX_SLOTS), Duration.ofSeconds(src.longIn("read_timeout_seconds", 1, 3600)),
         src.longIn("seed", Long.MIN_VALUE, Long.MAX_VALUE), src.string("log_format"), src.string("log_level"), hp,
-        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra, fleet);
+        observe(src), (int) src.longIn("warmup_max_updates", 0, 1_000_000),
+        Duration.ofMillis(src.longIn("warmup_deadline_ms", 1, 600_000)), Duration.ofMillis(period), Duration.ofMillis(maxAge), dra, fleet);
   }
 
   private static ObserveSettings observe(Sources src) {

@@ -72,10 +72,18 @@ final class SimulateCommand implements Callable<Integer> {
   int nodes;
   @Option(names = "--bad-nodes", defaultValue = "0", description = "with --nodes: this many of the nodes learn from random feedback (default: ${DEFAULT-VALUE})")
   int badNodes;
-  @Option(names = "--sync-every", defaultValue = "32", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
+  @Option(names = "--bad-kind", defaultValue = "random", description = "with --bad-nodes: random (usage uniform, QoS by a coin) or slow_gpu "
+      + "(a GPU half as fast: pods use twice the share) (default: ${DEFAULT-VALUE})")
+  String badKind;
+  // 4, not 32: serve syncs every 60 s, and an edge node sees a few pods an hour, so a real round carries a feedback or
+  // two per node; 4 is still slower than that, and the fleet learns faster the more often it syncs (docs/fleet.md, "Measured").
+  @Option(names = "--sync-every", defaultValue = "4", description = "with --nodes: feedbacks per node between two fleet syncs (default: ${DEFAULT-VALUE})")
   int syncEvery;
   @Option(names = "--fleet-step", defaultValue = "" + dev.edgeppo.fleet.FleetNames.DEFAULT_STEP, description = "with --nodes: at most this many nodes' progress added up per merge, as serve's fleet_step (default: ${DEFAULT-VALUE})")
   double fleetStep;
+  @Option(names = "--fleet-share", defaultValue = "both", description = "with --nodes: what the nodes share, as serve's fleet_share: both, parameters "
+      + "(merged) or experience (trained on) (default: ${DEFAULT-VALUE})")
+  String fleetShare;
 
   static final class ScenarioNames extends ArrayList<String> {
     ScenarioNames() { super(UsageModel.names()); }

@@ -6,8 +6,16 @@ package dev.edgeppo.fleet;
  * update running at the same time ({@link #shift}).
  */
 public interface FleetLearner {
-  /** The parameters and the update count they belong to, read together. */
-  record Learned(float[] params, long updates) {}
+  /**
+   * The parameters and the update count they belong to, read together.
+   *
+   * @param updates    every update (a new count means something new to share)
+   * @param ownUpdates the updates on this agent's own experiences: its weight in a merge counts these only, since
+   *                   what it learned from peers' experiences is theirs to count
+   */
+  record Learned(float[] params, long updates, long ownUpdates) {
+    public Learned(float[] params, long updates) { this(params, updates, updates); }
+  }
 
   Learned learned();
 
@@ -38,4 +46,20 @@ public interface FleetLearner {
    * serving policy. A delta rather than new parameters: an update that ran since {@link #learned} is kept.
    */
   void shift(float[] delta);
+
+  // ---- experience sharing (docs/fleet.md, "Experience"): only for a learner whose experiences are episodes of their own (γ 0)
+
+  /** True when this learner shares its experiences and trains on its peers'. */
+  default boolean sharesExperience() { return false; }
+
+  /** Its newest own experiences, increasing seqs, at most {@value FleetNames#SHARED_EXPERIENCES}. */
+  default java.util.List<SharedExperience> recentExperiences() { return java.util.List.of(); }
+
+  /** V(s) of its critic now: with γ 0 the reward it expects in state s (the fleet's test of a peer's data). */
+  default double value(float[] state) { throw new UnsupportedOperationException("this learner shares no experience"); }
+
+  /** Trains on peers' experiences in batches like its own, between its own updates (never during one). */
+  default void trainOnPeers(java.util.List<SharedExperience> experiences) {
+    throw new UnsupportedOperationException("this learner shares no experience");
+  }
 }

@@ -31,27 +31,64 @@ public final class FleetMember {
   /** Writes of our own object that are refused for a conflict are retried this many times, each after a fresh read. */
   static final int WRITE_ATTEMPTS = 4;
 
+  /** What the agents of a fleet share (docs/fleet.md): their policies' parameters (merged), their experiences (trained on), or both. */
+  public enum Sharing {
+    BOTH, PARAMETERS, EXPERIENCE;
+
+    public boolean parameters() { return this != EXPERIENCE; }
+    public boolean experience() { return this != PARAMETERS; }
+    public String json() { return name().toLowerCase(java.util.Locale.ROOT); }
+
+    public static Sharing of(String s) {
+      for (Sharing v : values()) if (v.json().equals(s)) return v;
+      throw new IllegalArgumentException("fleet sharing must be one of both, parameters, experience; got '" + s + "'");
+    }
+  }
+
   /**
    * @param staleAfter an object not written for this long is ignored (its agent has left or is cut off)
    * @param heartbeat  our object is rewritten at least this often even when nothing was learned, so that
    *                   others do not take us for gone
    * @param stepMax    at most this many agents' progress is added up in one merge (docs/fleet.md, "The merge"); 1 is
    *                   plain federated averaging
+   * @param sharing    what is used of the peers' objects (experience only when the learner {@linkplain
+   *                   FleetLearner#sharesExperience shares it})
    */
-  public record Settings(String fleet, String agent, Duration staleAfter, Duration heartbeat, double stepMax, InstantSource clock) {
+  public record Settings(String fleet, String agent, Duration staleAfter, Duration heartbeat, double stepMax, InstantSource clock,
+                         Sharing sharing) {
     public Settings {
       if (!(stepMax >= 1) || !Double.isFinite(stepMax)) throw new IllegalArgumentException("fleet step must be >= 1, got " + stepMax);
       FleetNames.requireLabelValue("fleet", fleet);
       FleetNames.requireLabelValue("agent", agent);
       if (heartbeat.compareTo(staleAfter) >= 0) throw new IllegalArgumentException("heartbeat must be shorter than staleAfter");
       Objects.requireNonNull(clock);
+      Objects.requireNonNull(sharing);
     }
 
-    /** SPEC §7's defaults for a sync period: stale after 10 periods, a heartbeat every 3. */
+    /** SPEC §7's defaults for a sync period: stale after 10 periods, a heartbeat every 3; parameters and experience shared. */
     public static Settings forPeriod(String fleet, String agent, Duration period, double stepMax, InstantSource clock) {
-      return new Settings(fleet, agent, period.multipliedBy(10), period.multipliedBy(3), stepMax, clock);
+      return new Settings(fleet, agent, period.multipliedBy(10), period.multipliedBy(3), stepMax, clock, Sharing.BOTH);
+    }
+
+    public Settings with(Sharing sharing) {
+      return new Settings(fleet, agent, staleAfter, heartbeat, stepMax, clock, sharing);
     }
   }
+
+  /**
+   * A peer whose new experiences surprise this agent's critic more than this many times as much as the median
+   * of the others' (its own included) is refused this round: mean (r − V(s))² measures how far a peer's
+   * rewards are from what this agent expects in the same states; broken feedback or another GPU's is far
+   * (docs/fleet.md, "Experience", measured).
+   */
+  static final double SURPRISE_FACTOR = 3.0;
+  /**
+   * ... and never when its surprise is under this (rewards within 0.1 RMS of what this agent expects; SPEC §1's
+   * rewards span about 2): a fleet whose critics have all learned well must not refuse peers over noise.
+   */
+  static final double SURPRISE_FLOOR = 0.01;
+  /** A peer's surprise is measured on its newest experiences, this many at most (new or not: a steadier estimate than a round's few). */
+  static final int SURPRISE_SAMPLE = 64;
 
   private final FleetStore store;
   private final FleetLearner learner;
@@ -62,7 +99,7 @@ public final class FleetMember {
   private long generation;
   private long publishedUpdates = -1;
   private Instant publishedAt = Instant.EPOCH;
-  /** The learner's update count at the last merge, and the fleet's experience then. */
+  /** The learner's own-update count at the last merge, and the fleet's experience then. */
   private long updatesAtMerge;
   private long fleetExperienceAtMerge;
   /** The policy the last merge left (at start: what the learner held): own delta = params − base. */
@@ -81,6 +118,14 @@ public final class FleetMember {
   private volatile String lastError;
   private volatile int lastClipped;
   private volatile double lastStep = 1;
+  /** name → the highest seq of that peer's experiences already used or refused: each is read once. */
+  private final Map<String, Long> seenThrough = new HashMap<>();
+  /** The highest seq of our own experiences written so far (what is new for the shared count). */
+  private long sharedThrough = -1;
+  private final AtomicLong experiencesShared = new AtomicLong(), experiencesUsed = new AtomicLong(), experiencesRejected = new AtomicLong(),
+      experiencesSkipped = new AtomicLong();
+  /** Samples peers when more have new experiences than a round uses; seeded by the agent, so a simulation repeats. */
+  private final java.util.SplittableRandom sampler;
   /** Per stepped tensor: the fleet step's multiplier, and the progress of the last merge. */
   private double[] multipliers;
   private float[] lastProgress;
@@ -92,7 +137,10 @@ public final class FleetMember {
     this.ownName = FleetNames.objectName(s.fleet(), s.agent());
     for (PolicyShare.Rejection r : PolicyShare.Rejection.values()) rejected.put(r, new AtomicLong());
     this.base = learner.learned().params();
+    this.sampler = new java.util.SplittableRandom(ownName.hashCode());
   }
+
+  private boolean sharesExperience() { return s.sharing().experience() && learner.sharesExperience(); }
 
   /** One round: write our object (if there is something new or a heartbeat is due), then read and merge. */
   public void sync() throws FleetStore.Unavailable {
@@ -110,17 +158,21 @@ public final class FleetMember {
   }
 
   /** Experiences this agent learned since its last merge. */
-  private long localExperience(long updates) { return Math.max(0, updates - updatesAtMerge) * learner.batchSize(); }
+  private long localExperience(long ownUpdates) { return Math.max(0, ownUpdates - updatesAtMerge) * learner.batchSize(); }
 
   /**
-   * Writes our object whole when the learner ran an update since the last write (a new generation); when only
-   * the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
+   * Writes our object whole when the learner ran an update or has new own experiences to share since the last write
+   * (a new generation); when only the heartbeat is due, touches its publishedAt (same generation: no news for the others to merge).
    */
   public void publish() throws FleetStore.Unavailable {
     if (!learner.learns()) return;
     FleetLearner.Learned l = learner.learned();
     Instant now = s.clock().instant();
-    if (l.updates() == publishedUpdates) {
+    List<SharedExperience> mine = sharesExperience() ? learner.recentExperiences() : List.of();
+    if (mine.size() > FleetNames.SHARED_EXPERIENCES) mine = mine.subList(mine.size() - FleetNames.SHARED_EXPERIENCES, mine.size());
+    // New own experiences are news too: the peers train on them without waiting for this agent's next update.
+    boolean newExperiences = !mine.isEmpty() && mine.getLast().seq() > sharedThrough;
+    if (l.updates() == publishedUpdates && !newExperiences) {
       if (now.isBefore(publishedAt.plus(s.heartbeat()))) return;
       // Nothing learned since the last write: a heartbeat, which says "still here" and is no news to merge.
       if (ownVersion != null) {
@@ -136,9 +188,9 @@ public final class FleetMember {
         }
       }
     }
-    long local = localExperience(l.updates());
+    long local = localExperience(l.ownUpdates());
     PolicyShare share = new PolicyShare(s.fleet(), s.agent(), FleetNames.FORMAT, learner.hidden(), learner.actionMapping(),
-        l.params(), delta(l.params()), fleetExperienceAtMerge + local, local, l.updates(), generation + 1, now);
+        l.params(), delta(l.params()), fleetExperienceAtMerge + local, local, l.updates(), generation + 1, now, mine);
     ObjectNode spec = share.toSpec();
     int bytes = spec.toString().length();
     if (bytes > FleetNames.MAX_OBJECT_BYTES)
@@ -161,6 +213,8 @@ public final class FleetMember {
         publishedAt = now;
         writes.incrementAndGet();
         bytesWritten.addAndGet(bytes);
+        for (SharedExperience e : mine) if (e.seq() > sharedThrough) experiencesShared.incrementAndGet();
+        if (!mine.isEmpty()) sharedThrough = Math.max(sharedThrough, mine.getLast().seq());
         return;
       } catch (FleetStore.Conflict c) {
         // Someone wrote our object since we last did (a previous run of this agent, a person with kubectl):
@@ -215,9 +269,13 @@ public final class FleetMember {
     // Only something new is worth a merge: merging the same objects again would pull this agent towards them
     // once more, as if they had learned it twice. (A peer that left is no news.)
     boolean news = useful.stream().anyMatch(p -> !Objects.equals(mergedGenerations.get(p.name()), p.share().generation()));
-    if (!news) return;
+    if (news && s.sharing().parameters()) merge(own, useful, generations, now);
+    if (sharesExperience()) useExperiences(peers);
+  }
 
-    long ownLocal = localExperience(own.updates()), ownExperience = fleetExperienceAtMerge + ownLocal;
+  private void merge(FleetLearner.Learned own, List<Peer> useful, Map<String, Long> generations, Instant now) {
+    int count = own.params().length;
+    long ownLocal = localExperience(own.ownUpdates()), ownExperience = fleetExperienceAtMerge + ownLocal;
     record Named(String name, float[] params, float[] delta, long experience, long local, boolean fresh) {}
     List<Named> in = new ArrayList<>();
     // An agent that has learned nothing yet (fresh) does not pull the fleet back towards the untrained policy.
@@ -272,12 +330,92 @@ public final class FleetMember {
     for (int j = 0; j < count; j++) delta[j] = merged[j] - own.params()[j];
     learner.shift(delta);
     base = merged;
-    updatesAtMerge = own.updates();
+    updatesAtMerge = own.ownUpdates();
     fleetExperienceAtMerge = before + learnedSince;
     mergedGenerations = generations;
     merges.incrementAndGet();
     lastMerge = now;
     lastClipped = r.clipped();
+  }
+
+  /**
+   * Trains on what the peers experienced since this agent last read them (docs/fleet.md, "Experience"): each
+   * experience is read once (per peer, the seqs above the last one seen; a peer whose seqs went back, a
+   * fresh journal, starts over). Bounded per round: at most {@value FleetNames#PEERS_PER_ROUND} peers, sampled
+   * among those with new experiences; a peer whose experiences surprise this agent's critic far more than the
+   * others' is refused ({@link #SURPRISE_FACTOR}); each peer gives at most as many as the median accepted peer,
+   * and all together at most {@value FleetNames#PEER_EXPERIENCES_PER_ROUND}.
+   */
+  private void useExperiences(List<Peer> peers) {
+    record Fresh(String name, List<SharedExperience> es, List<SharedExperience> all, double surprise) {}
+    List<Fresh> fresh = new ArrayList<>();
+    for (Peer p : peers) {
+      List<SharedExperience> es = p.share().experiences();
+      if (es.isEmpty()) continue;
+      long seen = seenThrough.getOrDefault(p.name(), -1L);
+      if (es.getLast().seq() < seen) seen = -1; // its seqs went back: a fresh journal, all of it is new
+      long through = seen;
+      List<SharedExperience> news = es.stream().filter(e -> e.seq() > through).toList();
+      if (!news.isEmpty()) fresh.add(new Fresh(p.name(), news, es, 0));
+    }
+    if (fresh.isEmpty()) return;
+    // A sample, not everyone: the per-agent cost of a round stays the same in a fleet of 8 or of 1,000.
+    while (fresh.size() > FleetNames.PEERS_PER_ROUND) fresh.remove(sampler.nextInt(fresh.size()));
+    for (Fresh f : fresh) seenThrough.put(f.name(), f.es().getLast().seq());
+    List<Fresh> judged = new ArrayList<>();
+    for (Fresh f : fresh) judged.add(new Fresh(f.name(), f.es(), f.all(), surprise(newest(f.all()))));
+    List<SharedExperience> mine = learner.recentExperiences();
+    double ownSurprise = mine.isEmpty() ? Double.NaN : surprise(newest(mine));
+    List<Fresh> accepted = new ArrayList<>();
+    for (Fresh f : judged) {
+      // Leave-one-out: each peer against the median of the others and of this agent's own experiences.
+      List<Double> others = new ArrayList<>();
+      if (!Double.isNaN(ownSurprise)) others.add(ownSurprise);
+      for (Fresh g : judged) if (g != f) others.add(g.surprise());
+      if (!others.isEmpty() && f.surprise() > Math.max(SURPRISE_FLOOR, SURPRISE_FACTOR * median(others))) {
+        experiencesRejected.addAndGet(f.es().size());
+        continue;
+      }
+      accepted.add(f);
+    }
+    if (accepted.isEmpty()) return;
+    List<Double> counts = new ArrayList<>();
+    for (Fresh f : accepted) counts.add((double) f.es().size());
+    int perPeer = (int) Math.max(1, Math.ceil(median(counts)));
+    int total = 0;
+    for (Fresh f : accepted) total += Math.min(perPeer, f.es().size());
+    double scale = Math.min(1.0, FleetNames.PEER_EXPERIENCES_PER_ROUND / (double) total);
+    List<SharedExperience> train = new ArrayList<>();
+    for (Fresh f : accepted) {
+      int take = (int) Math.floor(Math.min(perPeer, f.es().size()) * scale);
+      // The newest: the ones closest to the policy that acts now.
+      train.addAll(f.es().subList(f.es().size() - take, f.es().size()));
+      experiencesSkipped.addAndGet(f.es().size() - take);
+    }
+    // Mixed, so that a batch holds several peers' experiences rather than one peer's run.
+    for (int i = train.size() - 1; i > 0; i--) java.util.Collections.swap(train, i, sampler.nextInt(i + 1));
+    if (train.isEmpty()) return;
+    learner.trainOnPeers(train);
+    experiencesUsed.addAndGet(train.size());
+  }
+
+  private static List<SharedExperience> newest(List<SharedExperience> es) {
+    return es.subList(Math.max(0, es.size() - SURPRISE_SAMPLE), es.size());
+  }
+
+  /** Mean (r − V(s))² of {@code es} under this agent's critic: how far their rewards are from what it expects. */
+  private double surprise(List<SharedExperience> es) {
+    double sum = 0;
+    for (SharedExperience e : es) {
+      double d = e.reward() - learner.value(e.state());
+      sum += d * d;
+    }
+    return sum / es.size();
+  }
+
+  private static double median(List<Double> v) {
+    double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+    return RobustMerge.median(a);
   }
 
   static double dot(float[] a, float[] b, int from, int to) {
@@ -301,7 +439,12 @@ public final class FleetMember {
   /** Agents whose objects the last successful read could use, this one included. */
   public int fleetSize() { return fleetSize; }
   /** Experiences behind the policy as of the last merge (the fleet's count), plus this agent's since. */
-  public long experience() { return fleetExperienceAtMerge + localExperience(learner.learned().updates()); }
+  public long experience() { return fleetExperienceAtMerge + localExperience(learner.learned().ownUpdates()); }
+  /** Own experiences written to our object (each counted once); peers' trained on; refused as surprising; left over by the round's caps. */
+  public long experiencesShared() { return experiencesShared.get(); }
+  public long experiencesUsed() { return experiencesUsed.get(); }
+  public long experiencesRejected() { return experiencesRejected.get(); }
+  public long experiencesSkipped() { return experiencesSkipped.get(); }
   /** Seconds since the last merge, or NaN before the first. */
   public double lastMergeAgeSeconds() {
     Instant m = lastMerge;
@@ -330,6 +473,14 @@ public final class FleetMember {
     Map<String, Long> rej = new LinkedHashMap<>();
     rejected.forEach((k, v) -> rej.put(k.label, v.get()));
     out.put("rejected", rej);
+    Map<String, Object> ex = new LinkedHashMap<>();
+    ex.put("sharing", s.sharing().json());
+    ex.put("active", sharesExperience());
+    ex.put("shared", experiencesShared.get());
+    ex.put("used", experiencesUsed.get());
+    ex.put("rejected", experiencesRejected.get());
+    ex.put("skipped", experiencesSkipped.get());
+    out.put("experiences", ex);
     return out;
   }
 }

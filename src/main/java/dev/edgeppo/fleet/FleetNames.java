@@ -29,6 +29,22 @@ public final class FleetNames {
    */
   public static final int MAX_OBJECT_BYTES = 256 * 1024;
 
+  /**
+   * Each object carries this agent's most recent own experiences, at most this many (docs/fleet.md,
+   * "Experience"): 11,264 bytes of records, about 15 KB of base64. A round of 60 s on a node that sees a few
+   * pods a minute never holds more new ones than this, so a peer that reads every round misses none.
+   */
+  public static final int SHARED_EXPERIENCES = dev.edgeppo.agent.AgentCore.RECENT_EXPERIENCES;
+
+  /**
+   * At most this many peers' experiences are trained on in one round, sampled among those with new ones: a
+   * 1,000-agent fleet must not make each agent train 1,000 times as much as it would alone.
+   */
+  public static final int PEERS_PER_ROUND = 8;
+
+  /** At most this many peer experiences are trained on in one round (8 batches of the edge profile's 32). */
+  public static final int PEER_EXPERIENCES_PER_ROUND = 256;
+
   /** Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"). */
   public static final double DEFAULT_STEP = 8;
 

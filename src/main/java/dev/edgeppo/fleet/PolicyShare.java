@@ -22,9 +22,13 @@ import java.util.zip.CRC32;
  * @param localExperience feedbacks this agent trained on since its last merge: its weight in the next merge
  * @param updates         PPO updates its learner has run
  * @param generation      counts this agent's writes of the object (a reader sees whether it changed)
+ * @param experiences     this agent's most recent own experiences, increasing seqs, at most
+ *                        {@value FleetNames#SHARED_EXPERIENCES} (docs/fleet.md, "Experience"); empty when it shares
+ *                        none (γ ≠ 0, or written by an agent before experience sharing: the field is optional)
  */
 public record PolicyShare(String fleet, String agent, int format, int hidden, String actionMapping, float[] params,
-                          float[] delta, long experience, long localExperience, long updates, long generation, Instant publishedAt) {
+                          float[] delta, long experience, long localExperience, long updates, long generation, Instant publishedAt,
+                          java.util.List<SharedExperience> experiences) {
   public static final String ENCODING = "base64-float32-le";
 
   public PolicyShare {
@@ -35,6 +39,16 @@ public record PolicyShare(String fleet, String agent, int format, int hidden, St
     Objects.requireNonNull(delta);
     if (delta.length != params.length) throw new IllegalArgumentException("delta and params differ in length");
     Objects.requireNonNull(publishedAt);
+    experiences = java.util.List.copyOf(experiences);
+    if (experiences.size() > FleetNames.SHARED_EXPERIENCES)
+      throw new IllegalArgumentException(experiences.size() + " experiences, more than " + FleetNames.SHARED_EXPERIENCES);
+  }
+
+  /** A share without experiences. */
+  public PolicyShare(String fleet, String agent, int format, int hidden, String actionMapping, float[] params, float[] delta, long experience,
+                     long localExperience, long updates, long generation, Instant publishedAt) {
+    this(fleet, agent, format, hidden, actionMapping, params, delta, experience, localExperience, updates, generation, publishedAt,
+        java.util.List.of());
   }
 
   /** Why an object read from the store is not used; each reason is a label of edgeppo_fleet_rejected_objects_total. */
@@ -57,7 +71,7 @@ public record PolicyShare(String fleet, String agent, int format, int hidden, St
   public static final class Rejected extends Exception {
     public final Rejection reason;
 
-    Rejected(Rejection reason, String message) {
+    public Rejected(Rejection reason, String message) {
       super(message);
       this.reason = reason;
     }
@@ -70,6 +84,7 @@ public record PolicyShare(String fleet, String agent, int format, int hidden, St
         .put("generation", generation).put("publishedAt", publishedAt.toString());
     putFloats(s.putObject("parameters"), params);
     putFloats(s.putObject("delta"), delta);
+    if (!experiences.isEmpty()) SharedExperience.put(s.putObject("experiences"), experiences);
     return s;
   }
 
@@ -93,8 +108,11 @@ public record PolicyShare(String fleet, String agent, int format, int hidden, St
     } catch (DateTimeParseException e) {
       throw malformed("publishedAt is not an RFC 3339 time");
     }
+    // Optional: an agent of this format that shares no experiences (γ ≠ 0, or an older build) writes none.
+    java.util.List<SharedExperience> es = s.has("experiences") ? SharedExperience.read(s.get("experiences"), FleetNames.SHARED_EXPERIENCES)
+        : java.util.List.of();
     return new PolicyShare(text(s, "fleet"), text(s, "agent"), format, h, m, params, delta, exp, Math.min(local, exp),
-        nonNegative(s, "updates"), nonNegative(s, "generation"), at);
+        nonNegative(s, "updates"), nonNegative(s, "generation"), at, es);
   }
 
   private static void putFloats(ObjectNode o, float[] v) {

@@ -137,7 +137,7 @@ public final class AgentMetrics {
   public void updateDuration(long nanos) { updateDuration.observe(nanos / 1e9); }
 
   /** SPEC §7's fleet metrics, registered when serve runs with --fleet. */
-  public void fleet(dev.edgeppo.fleet.FleetMember m) {
+  public void fleet(dev.edgeppo.fleet.FleetMember m, AgentCore core) {
     counter("edgeppo_fleet_syncs_total", "Fleet rounds (write our object, read the fleet's) that completed", m::syncs);
     counter("edgeppo_fleet_failed_syncs_total", "Fleet rounds that failed (API server unreachable or refusing); the agent learned alone",
         m::failedSyncs);
@@ -157,6 +157,18 @@ public final class AgentMetrics {
           double a = m.lastMergeAgeSeconds();
           if (!Double.isNaN(a)) cb.call(a);
         }).register(registry);
+    counter("edgeppo_fleet_experiences_shared_total", "Own experiences written to our FleetPolicy object for the fleet to train on (each once)",
+        m::experiencesShared);
+    counter("edgeppo_fleet_experiences_used_total", "Peers' experiences handed to the trainer (each read once)", m::experiencesUsed);
+    counter("edgeppo_fleet_experiences_rejected_total",
+        "Peers' experiences refused: their rewards surprised this agent's critic far more than the other peers' (docs/fleet.md)",
+        m::experiencesRejected);
+    counter("edgeppo_fleet_experiences_skipped_total", "Peers' new experiences left over by a round's caps (per peer: the median peer's count)",
+        m::experiencesSkipped);
+    counter("edgeppo_fleet_peer_updates_total", "PPO updates on peers' experiences (the rest of edgeppo_train_updates_total are on its own)",
+        core::peerUpdates);
+    counter("edgeppo_fleet_peer_experiences_dropped_total", "Peers' experiences dropped unused because the trainer's queue for them was full",
+        core::peerExperiencesDropped);
     gauge("edgeppo_fleet_experience", "Feedbacks behind this agent's policy: the fleet's at the last merge plus its own since", m::experience);
   }
 

@@ -147,12 +147,12 @@ public final class AgentRuntime implements AutoCloseable {
         FleetSettings f = s.fleet();
         KubeFleetStore store = new KubeFleetStore(FleetLoop.client(f.kubeconfig()), f.namespace());
         FleetMember member = new FleetMember(store, new CoreLearner(core),
-            FleetMember.Settings.forPeriod(f.name(), f.agent(), f.period(), f.step(), java.time.InstantSource.system()));
+            FleetMember.Settings.forPeriod(f.name(), f.agent(), f.period(), f.step(), java.time.InstantSource.system()).with(f.sharing()));
         Events.log(LOG, Level.INFO, "fleet", Map.of("fleet", f.name(), "agent", f.agent(), "object", member.objectName(),
-            "store", store.describe(), "sync_seconds", f.period().toSeconds()));
+            "store", store.describe(), "sync_seconds", f.period().toSeconds(), "sharing", f.sharing().json()));
         FleetLoop loop = FleetLoop.start(member, store, f.period());
         opened.push(loop::close);
-        metrics.fleet(member);
+        metrics.fleet(member, core);
         fleet = loop;
       }
       FleetLoop fleetLoop = fleet;
@@ -210,13 +210,16 @@ public final class AgentRuntime implements AutoCloseable {
    * first real updates run compiled code. On the CPU backend only: cuda-host is a correctness emulation, and
    * the CUDA backend's host side (a launch and two copies) was not measured cold for want of a GPU.
    */
-  public void warmUpTrainer(int maxUpdates) {
+  public void warmUpTrainer(int maxUpdates) { warmUpTrainer(maxUpdates, JitWarmup.DEFAULT_DEADLINE); }
+
+  /** As {@link #warmUpTrainer(int)}, ending after {@code deadline} at most (serve's {@code warmup_deadline_ms}). */
+  public void warmUpTrainer(int maxUpdates, java.time.Duration deadline) {
     AgentCore core = agent.core();
     PpoLearner learner = core.learner();
     if (maxUpdates <= 0 || !"cpu".equals(learner.backendName())) return;
     core.onTrainer(() -> {
       try (UpdateBackend throwaway = Backends.open(learner.backendName())) {
-        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, JitWarmup.DEFAULT_DEADLINE, core::stopping);
+        JitWarmup.Result r = JitWarmup.run(throwaway, learner.hyperparameters(), maxUpdates, deadline, core::stopping);
         // The interpreted Vector API left ~100 MB of garbage; a full collection now lets G1 return the heap it
         // grew for it (measured: resident memory back from ~330 to ~130 MiB), once, before real traffic.
         System.gc();

@@ -21,6 +21,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -414,8 +416,11 @@ public final class AgentServer implements AutoCloseable {
     }
 
     private void respond(ChannelHandlerContext ctx, Router.Response r, boolean head, boolean keepAlive, boolean http10, long t0) {
+      // No trailers are ever sent (every answer has a Content-Length): the shared empty set instead of a new one
+      // per response, about 200 bytes less garbage on each /allocate.
       FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
-          head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
+          head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()), DefaultHttpHeadersFactory.headersFactory().newHeaders(),
+          EmptyHttpHeaders.INSTANCE);
       resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
       resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
       // Every 503 of the router is temporary (telemetry stale or failing, state dir unwritable): say when to retry.

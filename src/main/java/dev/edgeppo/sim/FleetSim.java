@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.edgeppo.backend.Backends;
-import dev.edgeppo.fleet.FleetLearner;
+import dev.edgeppo.fleet.CoreLearner;
 import dev.edgeppo.fleet.FleetMember;
 import dev.edgeppo.fleet.FleetStore;
 import dev.edgeppo.fleet.InMemoryFleetStore;
@@ -31,11 +31,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link FleetMember} that {@code serve --fleet} runs, against an {@link InMemoryFleetStore} (the API server's
  * semantics), beside the same N nodes learning alone. Node i has arrivals of its own (shape trace or synthetic,
  * alternately, and seed 1000·seed + i) under the scenario's hidden usage; the last {@code badNodes} nodes learn
- * from random feedback (usage uniform in 0-100 %, QoS met or not by a coin), as an agent with a broken
- * observer or a different GPU would.
+ * from bad feedback ({@link BadKind}), as an agent with a broken observer or a different GPU would.
  *
  * <p>The fleet syncs in rounds, every {@code syncEvery} feedbacks of each node: every node writes its object,
- * then every node reads and merges. Nodes run on threads of their own and meet at a barrier around each round,
+ * then every node reads, merges and trains on its peers' new experiences (docs/fleet.md, "Experience"). Nodes run on threads of their own and meet at a barrier around each round,
  * so a seed fixes the whole run. At each checkpoint (feedbacks per node) each node's policy is frozen and
  * scored in infer mode on the {@code evalFeedbacks} arrivals that follow on that node, as is grant_requested:
  * the table shows the margin of one over the other, for the node alone and in the fleet.
@@ -45,9 +44,35 @@ public final class FleetSim {
   public static final double TIE = 0.005;
   public static final String FLEET = "sim";
 
+  /**
+   * What a bad node hears. {@code random}: usage uniform in 0-100 %, QoS by a coin (a broken observer).
+   * {@code slow_gpu}: a GPU half as fast as the others', so its pods use twice the share (at most 100 %) and miss
+   * their QoS when granted less than that: consistent feedback, but of another node's problem.
+   */
+  public enum BadKind {
+    RANDOM, SLOW_GPU;
+
+    public String json() { return name().toLowerCase(Locale.ROOT); }
+
+    public static BadKind of(String s) {
+      for (BadKind k : values()) if (k.json().equals(s)) return k;
+      throw new IllegalArgumentException("--bad-kind must be random or slow_gpu, got '" + s + "'");
+    }
+  }
+
   public record Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
-                       int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace) {
+                       int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace,
+                       FleetMember.Sharing sharing, BadKind badKind) {
+    /** Sharing parameters and experience, as serve does; bad nodes hear random feedback. */
+    public Config(UsageModel scenario, List<String> arrivals, List<Long> seeds, int nodes, int badNodes, List<Integer> checkpoints,
+                  int evalFeedbacks, int syncEvery, double step, Hyperparameters hp, String backend, double concurrency, TraceReplay trace) {
+      this(scenario, arrivals, seeds, nodes, badNodes, checkpoints, evalFeedbacks, syncEvery, step, hp, backend, concurrency, trace,
+          FleetMember.Sharing.BOTH, BadKind.RANDOM);
+    }
+
     public Config {
+      java.util.Objects.requireNonNull(sharing);
+      java.util.Objects.requireNonNull(badKind);
       seeds = List.copyOf(seeds);
       arrivals = List.copyOf(arrivals);
       for (String a : arrivals)
@@ -73,8 +98,12 @@ public final class FleetSim {
   public record NodeResult(long seed, int node, String arrivals, boolean bad, Map<Integer, Double> alone, Map<Integer, Double> fleet,
                            Map<Integer, Double> grantReward) {}
 
-  /** Also the fleet's API traffic in the simulation: writes and bytes of the in-memory store, merges per node. */
-  public record Result(Config config, List<NodeResult> nodes, long writes, long bytesWritten, long merges) {}
+  /**
+   * Also the fleet's API traffic in the simulation: writes and bytes of the in-memory store, merges per node; and
+   * the peers' experiences the nodes trained on and refused (docs/fleet.md, "Experience").
+   */
+  public record Result(Config config, List<NodeResult> nodes, long writes, long bytesWritten, long merges, long experiencesUsed,
+                       long experiencesRejected) {}
 
   private FleetSim() {}
 
@@ -82,6 +111,7 @@ public final class FleetSim {
     Backends.available(c.backend()).ifPresent(why -> { throw new IllegalArgumentException(why); });
     List<NodeResult> out = new ArrayList<>();
     long writes = 0, bytes = 0, merges = 0;
+    AtomicLong used = new AtomicLong(), refused = new AtomicLong();
     for (long seed : c.seeds()) {
       List<List<SimPod>> pods = new ArrayList<>();
       for (int i = 0; i < c.nodes(); i++) pods.add(pods(c, seed, i));
@@ -89,7 +119,7 @@ public final class FleetSim {
       for (int i = 0; i < c.nodes(); i++) alone.put(i, learnAlone(c, seed, i, pods.get(i)));
       InMemoryFleetStore store = new InMemoryFleetStore();
       AtomicLong merged = new AtomicLong();
-      Map<Integer, Map<Integer, PpoLearner.Snapshot>> fleet = learnTogether(c, seed, pods, store, merged);
+      Map<Integer, Map<Integer, PpoLearner.Snapshot>> fleet = learnTogether(c, seed, pods, store, merged, used, refused);
       writes += store.writes();
       bytes += store.bytesWritten();
       merges += merged.get();
@@ -108,7 +138,7 @@ public final class FleetSim {
         out.add(new NodeResult(seed, i, c.arrivals(i), c.bad(i), a, f, g));
       }
     }
-    return new Result(c, out, writes, bytes, merges);
+    return new Result(c, out, writes, bytes, merges, used.get(), refused.get());
   }
 
   static long nodeSeed(long seed, int node) { return 1000 * seed + node; }
@@ -145,7 +175,8 @@ public final class FleetSim {
   }
 
   private static Map<Integer, Map<Integer, PpoLearner.Snapshot>> learnTogether(Config c, long seed, List<List<SimPod>> pods,
-                                                                               FleetStore store, AtomicLong merges)
+                                                                               FleetStore store, AtomicLong merges, AtomicLong used,
+                                                                               AtomicLong rejectedExperiences)
       throws InterruptedException {
     Map<Integer, Map<Integer, PpoLearner.Snapshot>> snaps = new TreeMap<>();
     CyclicBarrier round = new CyclicBarrier(c.nodes());
@@ -161,14 +192,23 @@ public final class FleetSim {
       threads.add(Thread.ofPlatform().name("fleet-node-" + i).start(() -> {
         List<SimPod> train = pods.get(node).subList(0, c.trainCount());
         try (PpoLearner l = learner(c, seed)) {
-          FleetMember member = new FleetMember(store, new InlineLearner(l),
-              FleetMember.Settings.forPeriod(FLEET, "node-" + node, Duration.ofSeconds(60), c.step(), clock));
-          SimulationRunner.run(train, train.size(), c.scenario().coTenants(nodeSeed(seed, node)), n -> feedbackOf(c, seed, node,
-              PpoPolicy.training(l, n, nodeSeed(seed, node)).afterFeedback(f -> {
-                if (f % c.syncEvery() == 0) syncRound(member, round, node == 0 ? roundClock : null);
-                if (c.checkpoints().contains((int) f)) mine.put((int) f, l.snapshot());
-              })), x -> {});
-          synchronized (merges) { merges.addAndGet(member.merges()); }
+          // The node's agent (its AgentCore) is made by the runner; its fleet member is made with it, on serve's CoreLearner.
+          FleetMember[] member = new FleetMember[1];
+          SimulationRunner.run(train, train.size(), c.scenario().coTenants(nodeSeed(seed, node)), n -> {
+            PpoPolicy p = PpoPolicy.training(l, n, nodeSeed(seed, node));
+            member[0] = new FleetMember(store, new CoreLearner(p.core()),
+                FleetMember.Settings.forPeriod(FLEET, "node-" + node, Duration.ofSeconds(60), c.step(), clock).with(c.sharing()));
+            return feedbackOf(c, seed, node, p.afterFeedback(f -> {
+              if (f % c.syncEvery() == 0) syncRound(member[0], round, node == 0 ? roundClock : null);
+              if (c.checkpoints().contains((int) f)) mine.put((int) f, l.snapshot());
+            }));
+          }, x -> {});
+          FleetMember m = member[0];
+          synchronized (merges) {
+            merges.addAndGet(m.merges());
+            used.addAndGet(m.experiencesUsed());
+            rejectedExperiences.addAndGet(m.experiencesRejected());
+          }
         } catch (Throwable t) {
           synchronized (failure) { if (failure[0] == null) failure[0] = t; }
           round.reset(); // the others stop waiting for this node
@@ -214,23 +254,16 @@ public final class FleetSim {
       @Override public String name() { return p.name(); }
       @Override public Grant allocate(SimPod pod, dev.edgeppo.telemetry.Telemetry t, boolean eval) { return p.allocate(pod, t, eval); }
       @Override public double feedback(Grant g, double usage, boolean qos, int pods, boolean done) {
-        return p.feedback(g, 100 * r.nextDouble(), r.nextBoolean(), pods, done);
+        return switch (c.badKind()) {
+          case RANDOM -> p.feedback(g, 100 * r.nextDouble(), r.nextBoolean(), pods, done);
+          case SLOW_GPU -> {
+            double needs = Math.min(100, 2 * usage);
+            yield p.feedback(g, needs, qos && g.cores() >= needs, pods, done);
+          }
+        };
       }
       @Override public void close() { p.close(); }
     };
-  }
-
-  /** The learner of a simulated node, which trains inline on the node's thread: a shift lands between two updates by construction. */
-  private record InlineLearner(PpoLearner l) implements FleetLearner {
-    @Override public Learned learned() {
-      PpoLearner.Snapshot s = l.snapshot();
-      return new Learned(s.params().data().clone(), s.updates());
-    }
-    @Override public int batchSize() { return l.hyperparameters().batchSize(); }
-    @Override public int hidden() { return l.hyperparameters().hidden(); }
-    @Override public String actionMapping() { return l.hyperparameters().actionMapping().json(); }
-    @Override public boolean learns() { return true; }
-    @Override public void shift(float[] delta) { l.shift(delta); }
   }
 
   // ---- the report ----
@@ -261,8 +294,9 @@ public final class FleetSim {
 
   public static void printTable(PrintWriter out, Result r) {
     Config c = r.config();
-    out.printf(Locale.ROOT, "fleet of %d nodes (%d with random feedback), scenario %s, profile %s, sync every %d feedbacks per node, "
-        + "%d arrivals scored per node and point%n", c.nodes(), c.badNodes(), c.scenario().json(), c.hp().profile(), c.syncEvery(), c.evalFeedbacks());
+    out.printf(Locale.ROOT, "fleet of %d nodes (%d bad: %s), scenario %s, profile %s, sync every %d feedbacks per node, "
+        + "%d arrivals scored per node and point%n", c.nodes(), c.badNodes(), c.badKind().json(), c.scenario().json(), c.hp().profile(), c.syncEvery(),
+        c.evalFeedbacks());
     out.println("infer-mode margin over grant_requested (mean reward a pod) at N feedbacks per node: alone, and in the fleet");
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-5s %-5s %-9s %-4s %7s", "seed", "node", "arrivals", "bad", "grant"));
     for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %10s", "alone@" + cp));
@@ -283,6 +317,8 @@ public final class FleetSim {
     long objects = (long) c.nodes() * c.seeds().size();
     out.printf(Locale.ROOT, "fleet traffic: %d writes, %.1f KiB each on average, %d merges (%.1f per node)%n", r.writes(),
         r.writes() == 0 ? 0.0 : r.bytesWritten() / 1024.0 / r.writes(), r.merges(), r.merges() / (double) objects);
+    out.printf(Locale.ROOT, "fleet sharing %s: %d peer experiences trained on (%.0f per node), %d refused as surprising%n", c.sharing().json(),
+        r.experiencesUsed(), r.experiencesUsed() / (double) objects, r.experiencesRejected());
     List<String> f = failures(r);
     String want = c.badNodes() == 0
         ? "every node in the fleet at " + c.checkpoints().getFirst() + " >= alone at " + c.checkpoints().getLast() + ", never below grant_requested"
@@ -297,7 +333,7 @@ public final class FleetSim {
   public static ObjectNode toJson(Result r, ObjectMapper json) {
     ObjectNode root = json.createObjectNode();
     Config c = r.config();
-    root.put("nodes", c.nodes()).put("bad_nodes", c.badNodes()).put("scenario", c.scenario().json()).put("sync_every", c.syncEvery())
+    root.put("nodes", c.nodes()).put("bad_nodes", c.badNodes()).put("bad_kind", c.badKind().json()).put("scenario", c.scenario().json()).put("sync_every", c.syncEvery())
         .put("eval_feedbacks", c.evalFeedbacks()).put("profile", c.hp().profile());
     c.seeds().forEach(root.putArray("seeds")::add);
     c.checkpoints().forEach(root.putArray("checkpoints")::add);
@@ -309,7 +345,8 @@ public final class FleetSim {
       n.fleet().forEach((k, v) -> f.put(Integer.toString(k), v));
       n.grantReward().forEach((k, v) -> g.put(Integer.toString(k), v));
     }
-    root.put("writes", r.writes()).put("bytes_written", r.bytesWritten()).put("merges", r.merges());
+    root.put("writes", r.writes()).put("bytes_written", r.bytesWritten()).put("merges", r.merges()).put("sharing", c.sharing().json())
+        .put("experiences_used", r.experiencesUsed()).put("experiences_rejected", r.experiencesRejected());
     List<String> fails = failures(r);
     root.put("met", fails.isEmpty());
     fails.forEach(root.putArray("failures")::add);

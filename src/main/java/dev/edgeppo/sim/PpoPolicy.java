@@ -95,6 +95,9 @@ public final class PpoPolicy implements AllocationPolicy {
 
   public long updates() { return learner.updates(); }
 
+  /** The agent itself (the fleet's member learns through it, as under serve). */
+  public AgentCore core() { return core; }
+
   public MeanActions meanActions() { return meanActions; }
 
   /** The frozen learner never trains: an update there would be a bug. */

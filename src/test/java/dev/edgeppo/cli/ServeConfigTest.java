@@ -50,6 +50,29 @@ class ServeConfigTest {
     assertEquals(Duration.ofMinutes(30), c.pendingTtl());
   }
 
+  /** The warm-up's time bound (issue 21): JitWarmup's default, set by flag or environment, refused outside 1 ms..10 min. */
+  @Test
+  void theWarmUpDeadlineIsAKey() throws Exception {
+    assertEquals(dev.edgeppo.ppo.JitWarmup.DEFAULT_DEADLINE, ServeConfig.resolve(Map.of(), Map.of(), null).warmupDeadline());
+    assertEquals(Duration.ofMillis(500), ServeConfig.resolve(Map.of("warmup_deadline_ms", "500"), Map.of(), null).warmupDeadline());
+    assertEquals(Duration.ofSeconds(8),
+        ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_WARMUP_DEADLINE_MS", "8000"), null).warmupDeadline());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("warmup_deadline_ms", "0"), Map.of(), null));
+    assertEquals("--warmup-deadline-ms: '0' is not an integer in 1..600000", e.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of(), Map.of("EDGEPPO_WARMUP_DEADLINE_MS", "3s"), null));
+  }
+
+  /** max_pending up to what the allocation table's ring holds (2^24), refused past it rather than cut silently. */
+  @Test
+  void maxPendingStopsAtWhatTheTableHolds() throws Exception {
+    assertEquals(1 << 24, ServeConfig.resolve(Map.of("max_pending", "16777216"), Map.of(), null).maxPending());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServeConfig.resolve(Map.of("max_pending", "16777217"), Map.of(), null));
+    assertEquals("--max-pending: '16777217' is not an integer in 1..16777216", e.getMessage());
+  }
+
   @Test
   void flagBeatsEnvironmentBeatsFileBeatsDefault() throws Exception {
     Path f = dir.resolve("c.json");

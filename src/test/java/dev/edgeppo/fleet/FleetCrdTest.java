@@ -53,15 +53,21 @@ class FleetCrdTest {
     Hyperparameters hp = Hyperparameters.serving();
     PolicyParams p = PolicyParams.initialise(hp, 7);
     return new PolicyShare("edge", "node-1", FleetNames.FORMAT, hp.hidden(), hp.actionMapping().json(), p.data(), new float[p.data().length],
-        1234, 32, 38, 5, Instant.parse("2026-12-04T05:00:00Z")).toSpec();
+        1234, 32, 38, 5, Instant.parse("2026-12-04T05:00:00Z"), PolicyShareTest.experiences(1000, FleetNames.SHARED_EXPERIENCES)).toSpec();
   }
 
   @Test
   void whatAnAgentWritesPassesTheSchemaAndStaysUnderTheLimit() throws Exception {
     ObjectNode spec = written();
+    assertEquals(FleetNames.SHARED_EXPERIENCES, spec.get("experiences").get("count").intValue(), "the largest object an agent writes");
     assertEquals(List.of(), problems(specSchema(), spec, "spec"));
     int bytes = spec.toString().length();
     assertTrue(bytes < FleetNames.MAX_OBJECT_BYTES, bytes + " bytes");
+    // docs/fleet.md states the size: 99.4 KB of parameters and delta, about 15 KB of experiences.
+    assertTrue(bytes > 110_000 && bytes < 120_000, bytes + " bytes");
+    ObjectNode none = written();
+    none.remove("experiences");
+    assertEquals(List.of(), problems(specSchema(), none, "spec"), "experiences are optional (an agent with another gamma shares none)");
   }
 
   @Test
@@ -75,11 +81,15 @@ class FleetCrdTest {
     mapping.put("actionMapping", "absolute");
     ObjectNode crc = written();
     ((ObjectNode) crc.get("parameters")).put("crc32", "XYZ");
-    for (ObjectNode bad : List.of(wrongType, missing, mapping, crc))
+    ObjectNode encoding = written();
+    ((ObjectNode) encoding.get("experiences")).put("encoding", "base64-float32-le");
+    ObjectNode tooMany = written();
+    ((ObjectNode) tooMany.get("experiences")).put("count", FleetNames.SHARED_EXPERIENCES + 1);
+    for (ObjectNode bad : List.of(wrongType, missing, mapping, crc, encoding, tooMany))
       assertTrue(!problems(schema, bad, "spec").isEmpty(), "accepted " + bad.toString().substring(0, 200));
   }
 
-  /** The keywords the CRD uses: type, required, properties, enum, pattern, minLength, maxLength, minimum. */
+  /** The keywords the CRD uses: type, required, properties, enum, pattern, minLength, maxLength, minimum, maximum. */
   static List<String> problems(JSONSchemaProps s, JsonNode v, String at) {
     List<String> out = new ArrayList<>();
     switch (s.getType()) {
@@ -111,6 +121,7 @@ class FleetCrdTest {
       case "integer" -> {
         if (!v.isIntegralNumber()) return List.of(at + ": not an integer");
         if (s.getMinimum() != null && v.asDouble() < s.getMinimum()) out.add(at + ": below " + s.getMinimum());
+        if (s.getMaximum() != null && v.asDouble() > s.getMaximum()) out.add(at + ": above " + s.getMaximum());
       }
       default -> out.add(at + ": the test's validator does not know type " + s.getType());
     }

@@ -226,6 +226,61 @@ class FleetMockApiTest {
     assertArrayEquals(new float[] {3, -1}, fresh.params(), "its own untrained policy does not pull the fleet's back");
   }
 
+  @Test
+  void experiencesArePublishedThroughTheApiServerAndEachIsTrainedOnOnce() throws Exception {
+    ArrayLearner a = new ArrayLearner(0, 0).sharing().seqsFrom(0), b = new ArrayLearner(0, 0).sharing().seqsFrom(100),
+        c = new ArrayLearner(0, 0).sharing().seqsFrom(200);
+    List<ArrayLearner> ls = List.of(a, b, c);
+    FleetMember ma = member("node-a", a, 1), mb = member("node-b", b, 1), mc = member("node-c", c, 1);
+    List<FleetMember> ms = List.of(ma, mb, mc);
+    for (ArrayLearner l : ls) {
+      l.experience(10, 0, 0.1);
+      l.train(0, 0); // an update: something new to write
+    }
+    for (FleetMember m : ms) m.publish();
+    assertEquals(10, read(mb.objectName()).experiences().size(), "the experiences survive the API server");
+    assertEquals(List.of(100L, 101L), read(mb.objectName()).experiences().subList(0, 2).stream().map(SharedExperience::seq).toList());
+    for (FleetMember m : ms) m.pull();
+    assertEquals(10, ma.experiencesShared());
+    assertEquals(range(100, 110), a.trainedSeqs(e -> e.seq() >= 100 && e.seq() < 200));
+    assertEquals(range(200, 210), a.trainedSeqs(e -> e.seq() >= 200));
+    assertEquals(List.of(), a.trainedSeqs(e -> e.seq() < 100), "never its own");
+    assertEquals(20, ma.experiencesUsed());
+    // node-b has 5 more; its object now holds 15: the others train on the 5 new ones only.
+    b.experience(5, 0, 0.1);
+    b.train(0, 0);
+    for (FleetMember m : ms) m.publish();
+    for (FleetMember m : ms) m.pull();
+    assertEquals(range(100, 115), a.trainedSeqs(e -> e.seq() >= 100 && e.seq() < 200), "each once");
+    assertEquals(range(100, 115), c.trainedSeqs(e -> e.seq() >= 100 && e.seq() < 200));
+    assertEquals(20, b.trainedOn.size(), "nothing new from the others");
+    assertEquals(15, mb.experiencesShared());
+    // A round with nothing new trains on nothing.
+    for (FleetMember m : ms) m.sync();
+    assertEquals(25, a.trainedOn.size());
+    assertEquals(0, ma.experiencesRejected());
+  }
+
+  @Test
+  void aPeerWhoseRewardsAreGarbageIsRefusedAndTheOthersAreUsed() throws Exception {
+    ArrayLearner a = new ArrayLearner(0).sharing().seqsFrom(0), b = new ArrayLearner(0).sharing().seqsFrom(100),
+        c = new ArrayLearner(0).sharing().seqsFrom(200), bad = new ArrayLearner(0).sharing().seqsFrom(900);
+    FleetMember ma = member("node-a", a, 1), mb = member("node-b", b, 1), mc = member("node-c", c, 1), mbad = member("node-x", bad, 1);
+    // The good agents' rewards are what every critic expects (± 0.1); the bad one's are 2 off (a broken observer, another GPU).
+    for (ArrayLearner l : List.of(a, b, c)) l.experience(10, 0, 0.1);
+    bad.experience(10, 2, 0.1);
+    for (ArrayLearner l : List.of(a, b, c, bad)) l.train(0);
+    for (FleetMember m : List.of(ma, mb, mc, mbad)) m.publish();
+    for (FleetMember m : List.of(ma, mb, mc, mbad)) m.pull();
+    assertEquals(List.of(), a.trainedSeqs(e -> e.seq() >= 900), "the bad peer's experiences are refused");
+    assertEquals(20, a.trainedOn.size(), "the good peers' are used");
+    assertEquals(10, ma.experiencesRejected());
+    assertEquals(30, bad.trainedOn.size(), "the bad agent itself learns from the good ones");
+    assertEquals(0, mbad.experiencesRejected());
+  }
+
+  static List<Long> range(long from, long to) { return java.util.stream.LongStream.range(from, to).boxed().toList(); }
+
   private void writeRaw(String agent, Map<?, ?> spec) {
     GenericKubernetesResource r = new GenericKubernetesResourceBuilder().withApiVersion(FleetNames.API_VERSION).withKind(FleetNames.KIND)
         .withNewMetadata().withName(FLEET + "-" + agent).withNamespace(MockFleetApi.NAMESPACE)

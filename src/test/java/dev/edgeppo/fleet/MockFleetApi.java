@@ -50,6 +50,13 @@ final class MockFleetApi implements AutoCloseable {
 
   void stop() { server.destroy(); }
 
+  /** Every request the server received since the last call (method and path with query), oldest first. */
+  List<io.fabric8.mockwebserver.http.RecordedRequest> drainRequests() throws InterruptedException {
+    List<io.fabric8.mockwebserver.http.RecordedRequest> out = new java.util.ArrayList<>();
+    for (io.fabric8.mockwebserver.http.RecordedRequest r; (r = server.takeRequest(0, java.util.concurrent.TimeUnit.MILLISECONDS)) != null; ) out.add(r);
+    return out;
+  }
+
   void restart() throws IOException { server = start(port); }
 
   /** A kubeconfig file that points at this server (for serve processes). */

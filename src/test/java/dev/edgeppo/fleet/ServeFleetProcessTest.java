@@ -78,6 +78,48 @@ class ServeFleetProcessTest {
     }
   }
 
+  /** A train-mode agent trains on a peer's experiences (64: two batches of the edge profile's 32) and says so. */
+  @Test
+  void aTrainingAgentTrainsOnAPeersExperiencesAndShowsIt() throws Exception {
+    Hyperparameters hp = Hyperparameters.serving();
+    PolicyParams fleet = PolicyParams.initialise(hp, 0);
+    try (MockFleetApi api = new MockFleetApi(); KubeFleetStore store = api.store()) {
+      PolicyShare share = new PolicyShare("edge", "node-old", FleetNames.FORMAT, hp.hidden(), hp.actionMapping().json(), fleet.data(),
+          new float[fleet.data().length], 5000, 0, 156, 1, Instant.now(), PolicyShareTest.experiences(7, 64));
+      store.create(FleetNames.objectName("edge", "node-old"), "edge", "node-old", share.toSpec());
+      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+      List<String> cmd = List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector",
+          "-cp", System.getProperty("java.class.path"), "dev.edgeppo.cli.Main", "serve", "--port", "0", "--telemetry", "sim",
+          "--backend", "cpu", "--mode", "train", "--warmup-max-updates", "0", "--log-format", "json",
+          "--fleet", "edge", "--fleet-namespace", MockFleetApi.NAMESPACE, "--node-name", "node-new",
+          "--kubeconfig", api.kubeconfig(dir).toString());
+      Path log = dir.resolve("serve.log");
+      Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+      try {
+        int port = listening(p, log);
+        JsonNode ex = get(port, "/v1/policy").get("fleet").get("experiences");
+        assertEquals("both", ex.get("sharing").asText(), ex.toString());
+        assertTrue(ex.get("active").asBoolean(), ex.toString());
+        assertEquals(64, ex.get("used").asLong(), ex.toString());
+        assertEquals(0, ex.get("rejected").asLong(), ex.toString());
+        // The trainer trains them off the request path: wait for its two updates (bounded).
+        String metrics = "";
+        for (int i = 0; i < 200 && !metrics.contains("edgeppo_fleet_peer_updates_total 2.0"); i++) {
+          metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString()).body();
+          if (!metrics.contains("edgeppo_fleet_peer_updates_total 2.0")) Thread.sleep(50);
+        }
+        assertTrue(metrics.contains("edgeppo_fleet_peer_updates_total 2.0"), metrics);
+        assertTrue(metrics.contains("edgeppo_train_updates_total 2.0"), metrics);
+        assertTrue(metrics.contains("edgeppo_fleet_experiences_used_total 64.0"), metrics);
+        assertTrue(metrics.contains("edgeppo_fleet_experiences_shared_total 0.0"), "no feedback yet, nothing of its own to share");
+      } finally {
+        p.destroy();
+        assertTrue(p.waitFor(15, TimeUnit.SECONDS), "serve did not stop on SIGTERM");
+      }
+    }
+  }
+
   @Test
   void anUnreachableApiServerLeavesTheAgentServingAlone() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");

@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
 /**
  * A pod's declared service level (SPEC §5): {@code METRIC:pQ<=SECONDS} (the Q-th percentile of a
  * histogram over the observation window, at most SECONDS) or {@code METRIC:rate>=PER_SECOND} (a
- * counter's increase over the window per second, at least PER_SECOND). The threshold is compared in
- * the metric's own unit: seconds for a {@code _seconds} histogram, as Prometheus names them.
+ * counter's increase over the window per second, at least PER_SECOND). The threshold is in seconds, as
+ * SPEC §5 writes it, whatever the histogram's unit: a histogram named in milliseconds or microseconds
+ * (Triton's {@code nv_inference_first_response_histogram_ms}) has its quantile converted to seconds by
+ * its name's suffix ({@link Quantile#unitsPerSecond}) before it is compared.
  */
 public sealed interface Objective permits Objective.Quantile, Objective.Rate {
 
@@ -35,7 +37,23 @@ public sealed interface Objective permits Objective.Quantile, Objective.Rate {
     @Override public String text() { return metric + ":p" + plain(quantile * 100) + "<=" + plain(maxValue); }
 
     @Override public boolean needs(String sampleName) { return sampleName.equals(metric + "_bucket"); }
+
+    /**
+     * The histogram's units in one second, read from its name's last suffix: {@code _ms}/{@code _milliseconds}
+     * 1,000, {@code _us}/{@code _microseconds} 10⁶, {@code _ns}/{@code _nanoseconds} 10⁹; otherwise 1 (seconds,
+     * Prometheus' base unit, which vLLM's {@code _seconds} histograms use).
+     */
+    public double unitsPerSecond() {
+      String m = metric.toLowerCase(Locale.ROOT);
+      for (var u : UNIT_SUFFIXES) if (m.endsWith(u.getKey())) return u.getValue();
+      return 1;
+    }
   }
+
+  java.util.List<java.util.Map.Entry<String, Double>> UNIT_SUFFIXES = java.util.List.of(
+      java.util.Map.entry("_milliseconds", 1e3), java.util.Map.entry("_ms", 1e3),
+      java.util.Map.entry("_microseconds", 1e6), java.util.Map.entry("_us", 1e6),
+      java.util.Map.entry("_nanoseconds", 1e9), java.util.Map.entry("_ns", 1e9));
 
   /** The counter's increase per second over the window must be at least {@code minPerSecond}. */
   record Rate(String metric, double minPerSecond) implements Objective {

@@ -142,7 +142,8 @@ public final class SloJudge {
     int k = 0;
     for (var b : summed.entrySet()) { bounds[k] = b.getKey(); counts[k] = b.getValue(); k++; }
     if (counts[counts.length - 1] == 0) throw new Unusable("no observations of " + q.metric() + " in the window");
-    double value = BucketQuantile.of(q.quantile(), bounds, counts);
+    // In seconds, as the objective's bound is, whatever unit the histogram counts in.
+    double value = BucketQuantile.of(q.quantile(), bounds, counts) / q.unitsPerSecond();
     if (Double.isNaN(value)) throw new Unusable("the quantile of " + q.metric() + " is undefined");
     var outcome = value <= q.maxValue() ? SloVerdict.Outcome.MET : SloVerdict.Outcome.MISSED;
     return new SloVerdict(q, outcome, value, null, total, failed);

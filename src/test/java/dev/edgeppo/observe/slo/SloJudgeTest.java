@@ -139,4 +139,37 @@ class SloJudgeTest {
     assertTrue(Double.isNaN(v.value()));
     assertTrue(v.reason().contains(reason), () -> "reason '" + v.reason() + "' lacks '" + reason + "'");
   }
+
+  /** A histogram counting in {@code unit}s, with buckets at 100, 500 and 1,000 of them. */
+  static String histogramIn(String name, double... cumulative) {
+    String[] le = {"100", "500", "1000", "+Inf"};
+    StringBuilder b = new StringBuilder("# TYPE " + name + " histogram\n");
+    for (int i = 0; i < le.length; i++) b.append(name).append("_bucket{le=\"").append(le[i]).append("\"} ").append(cumulative[i]).append('\n');
+    return b.toString();
+  }
+
+  @Test
+  void aHistogramInMillisecondsIsJudgedInSecondsAsTheObjectiveIsWritten() {
+    // Triton's latency histograms count milliseconds; SPEC §5's bound is in seconds. Increases 10, 60, 90, 100:
+    // the median is 100 + 400 * 40/50 = 420 ms = 0.42 s.
+    String ms = "nv_inference_first_response_histogram_ms";
+    Objective met = Objective.parse(ms + ":p50<=0.5"), missed = Objective.parse(ms + ":p50<=0.4");
+    assertEquals(1e3, ((Objective.Quantile) met).unitsPerSecond());
+    for (Objective o : List.of(met, missed)) {
+      List<Scrape> window = List.of(at(0, o, histogramIn(ms, 0, 0, 0, 0)), at(60, o, histogramIn(ms, 10, 60, 90, 100)));
+      SloVerdict v = SloJudge.judge(o, window);
+      assertEquals(0.42, v.value(), 1e-12, "reported in seconds");
+      assertEquals(o == met ? SloVerdict.Outcome.MET : SloVerdict.Outcome.MISSED, v.outcome());
+    }
+    // Microseconds: the same counts are 420 µs.
+    Objective us = Objective.parse("rpc_latency_us:p50<=0.0005");
+    SloVerdict v = SloJudge.judge(us, List.of(at(0, us, histogramIn("rpc_latency_us", 0, 0, 0, 0)),
+        at(60, us, histogramIn("rpc_latency_us", 10, 60, 90, 100))));
+    assertEquals(0.00042, v.value(), 1e-15);
+    assertEquals(SloVerdict.Outcome.MET, v.outcome());
+    // Seconds, and a name with no unit, stay as counted.
+    assertEquals(1, ((Objective.Quantile) Objective.parse("vllm:e2e_request_latency_seconds:p99<=0.5")).unitsPerSecond());
+    assertEquals(1, ((Objective.Quantile) Objective.parse("request_latency:p99<=0.5")).unitsPerSecond());
+    assertEquals(1e9, ((Objective.Quantile) Objective.parse("step_nanoseconds:p99<=0.5")).unitsPerSecond());
+  }
 }
