@@ -101,6 +101,14 @@ class ServeProcessTest {
       }
     });
     while (acked.get() < 150) Thread.sleep(5);
+    // The kill must find a checkpoint, whatever the machine's load: a cold update of serve's defaults can take
+    // over a second. The trainer checkpoints each update before it starts the next, so two updates shown by
+    // /v1/policy mean the first one's checkpoint is written. Bounded: a trainer that never gets there fails.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (call(s.port(), "/v1/policy", null).get("updates").asLong() < 2) {
+      if (System.nanoTime() > deadline) throw new AssertionError("two updates never finished before the kill");
+      Thread.sleep(10);
+    }
     JsonNode before = call(s.port(), "/v1/policy", null);
     s.process().destroyForcibly(); // SIGKILL on Unix: no hook, no flush
     assertEquals(128 + 9, s.process().waitFor());

@@ -12,10 +12,11 @@ import org.junit.jupiter.api.Test;
  * every scenario of the suite and both arrival shapes (one seed, scored at 1,000 and 3,000 feedbacks on 400
  * arrivals a point; docs/learning.md has the full suite): untrained within 0.05 of grant_requested, train-mode
  * mean within 0.10 of it over the first 1,000 and over 3,000 feedbacks, no policy above the hindsight
- * reference and the hindsight reference never above the proven bound. Two criteria of SPEC §6 as now written
- * are NOT met by today's defaults (issue 19, open): the infer-mode margin at 1,000 in every cell where
- * granting less pays, and the median share of the hindsight reference's headroom at 3,000; the test prints
- * them and holds them to what was measured (they may only get better).
+ * reference and the hindsight reference never above the proven bound. Two criteria of SPEC §6 are held to what
+ * was measured (they may only get better) rather than asserted: the infer-mode margin at 1,000 where granting
+ * less pays (met in all 48 cells of the full suite with 30 epochs, docs/learning.md; this reduced run, scored
+ * on 400 arrivals, leaves bursty/synthetic seed 1, whose reference is just 0.075 ahead, at +0.016) and the
+ * median share of the hindsight reference's headroom at 3,000 (not met, issue 19 open). The test prints them.
  */
 class SuiteCriteriaTest {
   static Suite.Result run(Hyperparameters hp, List<UsageModel> scenarios, List<Integer> checkpoints, int eval) throws Exception {
@@ -42,9 +43,9 @@ class SuiteCriteriaTest {
   }
 
   /** Cells of this reduced run behind grant_requested's clear margin at 1,000 with today's defaults (measured). */
-  static final long KNOWN_BEHIND_AT_1000 = 3;
+  static final long KNOWN_BEHIND_AT_1000 = 1;
   /** The median share of the hindsight reference's headroom at 3,000 of this reduced run with today's defaults (measured, rounded down). */
-  static final double KNOWN_MEDIAN_SHARE = 0.38;
+  static final double KNOWN_MEDIAN_SHARE = 0.47;
 
   /**
    * The same check fails the seed's values: exploring with std 0.3 around a mean that grants 55 % of the
