@@ -100,17 +100,27 @@ final class Trainer {
   }
 
   private void trainOn(List<Experience> batch) {
-    UpdateMetrics m;
+    UpdateMetrics m = update(batch);
+    if (m == null) return;
+    ownUpdates.incrementAndGet();
+    trainedThrough = batch.getLast().seq();
+    checkpoint(m);
+    updateObserver.accept(m);
+  }
+
+  /** One update on {@code batch}; null when it failed (counted and reported, the learner unchanged). */
+  private UpdateMetrics update(List<Experience> batch) {
     try {
-      m = learner.update(toBatch(batch));
+      return learner.update(toBatch(batch));
     } catch (RuntimeException | Error t) {
       failedUpdates.incrementAndGet();
       failureObserver.accept(t);
-      return;
+      return null;
     }
-    ownUpdates.incrementAndGet();
+  }
+
+  private void checkpoint(UpdateMetrics m) {
     try {
-      trainedThrough = batch.getLast().seq();
       durability.updated(learner.snapshot(), trainedThrough, m);
     } catch (RuntimeException t) {
       // The learner holds the update; the journal still holds the batch, so nothing is lost: a later
@@ -118,7 +128,6 @@ final class Trainer {
       failedCheckpoints.incrementAndGet();
       failureObserver.accept(t);
     }
-    updateObserver.accept(m);
   }
 
   /**
@@ -167,23 +176,10 @@ final class Trainer {
     List<Experience> valued = new java.util.ArrayList<>(batch.size());
     for (Experience e : batch)
       valued.add(new Experience(e.seq(), e.state(), e.action(), e.logProb(), now.value(e.state()), e.reward(), e.state(), true));
-    UpdateMetrics m;
-    try {
-      m = learner.update(toBatch(valued));
-    } catch (RuntimeException | Error t) {
-      failedUpdates.incrementAndGet();
-      failureObserver.accept(t);
-      return more;
-    }
+    UpdateMetrics m = update(valued);
+    if (m == null) return more;
     peerUpdates.incrementAndGet();
-    if (!more && trainedThrough >= 0) {
-      try {
-        durability.updated(learner.snapshot(), trainedThrough, m);
-      } catch (RuntimeException t) {
-        failedCheckpoints.incrementAndGet();
-        failureObserver.accept(t);
-      }
-    }
+    if (!more && trainedThrough >= 0) checkpoint(m);
     updateObserver.accept(m);
     return more;
   }

@@ -393,7 +393,7 @@ public final class FleetMember {
       experiencesSkipped.addAndGet(f.es().size() - take);
     }
     // Mixed, so that a batch holds several peers' experiences rather than one peer's run.
-    for (int i = train.size() - 1; i > 0; i--) java.util.Collections.swap(train, i, sampler.nextInt(i + 1));
+    java.util.Collections.shuffle(train, sampler);
     if (train.isEmpty()) return;
     learner.trainOnPeers(train);
     experiencesUsed.addAndGet(train.size());
