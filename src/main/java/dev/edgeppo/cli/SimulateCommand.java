@@ -133,6 +133,8 @@ final class SimulateCommand implements Callable<Integer> {
     for (int cp : c.checkpoints()) head.append(String.format(Locale.ROOT, " %8s", "ppo@" + cp));
     for (int t : c.trainStretches()) head.append(String.format(Locale.ROOT, " %8s", "train" + t));
     head.append(String.format(Locale.ROOT, " %8s %8s", "cap@" + capAt, "aware%"));
+    boolean state = c.stateLimitedPoints().contains(capAt);
+    if (state) head.append(String.format(Locale.ROOT, " %7s %7s %7s", "state", "state%", "cap/st"));
     out.println(head);
     for (Suite.Row row : Suite.rows(r)) {
       Map<String, Double> at0 = row.eval().get(0);
@@ -144,12 +146,28 @@ final class SimulateCommand implements Callable<Integer> {
       for (int t : c.trainStretches()) sb.append(String.format(Locale.ROOT, " %+8.3f", row.trainGap().get(t)));
       double awareShare = (atC.get("demand_aware") - atC.get("grant_requested")) / (atC.get("hindsight") - atC.get("grant_requested"));
       sb.append(String.format(Locale.ROOT, " %8s %8s", pct(row.captured().get(capAt)), Double.isFinite(row.captured().get(capAt)) ? pct(awareShare) : "-"));
+      if (state) {
+        double st = atC.get(Suite.STATE_LIMITED) - atC.get("grant_requested");
+        boolean pays = Double.isFinite(row.captured().get(capAt));
+        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s", atC.get(Suite.STATE_LIMITED),
+            pays ? pct(st / (atC.get("hindsight") - atC.get("grant_requested"))) : "-",
+            pays ? pct((atC.get("ppo") - atC.get("grant_requested")) / st) : "-"));
+      }
       out.println(sb);
     }
     out.println("grant, aware (the demand-aware reference), hindsig (the hindsight search), bound (proven): mean reward at " + capAt + ";");
     out.println("ppo@N: infer-mode margin over grant_requested (ppo@0: untrained); trainN: train-mode margin over the first N feedbacks;");
     out.println("cap@" + capAt + ": PPO's share of the hindsight reference's headroom");
     out.println("and aware%: the reference's (- where the reference's headroom is under " + Suite.HEADROOM + ": granting less barely pays)");
+    if (state) {
+      out.println("state: the state-limited reference (the best table from SPEC §1's state to a share of the ask, searched knowing the future), mean reward at " + capAt + ";");
+      out.println("state%: its share of the hindsight reference's headroom; cap/st: PPO's share of its headroom");
+    }
+    for (int cp : c.stateLimitedPoints()) {
+      Suite.StateLimitedMedians sm = Suite.stateLimitedMedians(r, cp);
+      out.printf(Locale.ROOT, "at %d over %d cells (medians): PPO holds %s of the hindsight reference's headroom, the state-limited reference %s, PPO %s of the state-limited reference's%n",
+          cp, sm.cells(), pct(sm.hindsightShare()), pct(sm.stateLimitedShare()), pct(sm.ppoShare()));
+    }
     for (String p : List.of("grant_requested", "ppo"))
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,
           pct(meanStat(r, judged, p, PolicyStats::observedQosRate)), pct(meanStat(r, judged, p, PolicyStats::qosRate)),

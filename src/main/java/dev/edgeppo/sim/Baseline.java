@@ -94,8 +94,16 @@ public abstract sealed class Baseline implements AllocationPolicy {
 
     @Override
     public Grant allocate(SimPod pod, Telemetry node, boolean evaluation) {
-      return new Grant((int) Math.max(1, Math.round(fraction * pod.requestCores())), pod.requestMemoryMb(), null);
+      return new Grant(coresAt(fraction, pod.requestCores()), pod.requestMemoryMb(), null);
     }
+  }
+
+  /**
+   * The cores a share {@code fraction} of an ask of {@code askCores} grants (at least 1 %): fixed_fraction's rule,
+   * and {@link StateLimitedHindsight}'s, whose family must hold fixed_fraction exactly.
+   */
+  static int coresAt(double fraction, int askCores) {
+    return (int) Math.max(1, Math.round(fraction * askCores));
   }
 
   static final class RandomGrant extends Baseline {

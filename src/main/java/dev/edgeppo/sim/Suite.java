@@ -66,6 +66,10 @@ public final class Suite {
    * their grants, {@link Hindsight}) and {@code bound} (proven, worked out not simulated, {@link HindsightBound}).
    */
   public static final List<String> POLICIES = java.util.stream.Stream.concat(SIMULATED.stream(), java.util.stream.Stream.of("hindsight", "bound")).toList();
+  /** Scored only at {@link Config#stateLimitedPoints()}: the {@link StateLimitedHindsight} reference. */
+  public static final String STATE_LIMITED = StateLimitedHindsight.NAME;
+  /** Whole replays of a stretch the state-limited reference makes (reading the states, two seeds, the final table). */
+  static final int STATE_LIMITED_REPLAYS = 4;
 
   /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
   public interface Progress {
@@ -125,8 +129,21 @@ public final class Suite {
     /** The train stretches SPEC §6 reads, as checkpoints of this run (the last at or before each). */
     public List<Integer> trainStretches() { return TRAIN_STRETCHES.stream().map(this::lastAtOrBefore).distinct().toList(); }
 
-    /** Pods simulated per cell: PPO's and grant_requested's training, and every simulated policy and the hindsight search at every point. */
-    public long podsPerCell() { return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks; }
+    /**
+     * The points the {@link StateLimitedHindsight} reference is searched at: the checkpoint the share criterion
+     * reads and any later one (it is evidence about that criterion; computing it at every point would cost the
+     * suite more than it tells).
+     */
+    public List<Integer> stateLimitedPoints() { return checkpoints.stream().filter(cp -> cp >= capturedAt()).toList(); }
+
+    /**
+     * Pods simulated per cell: PPO's and grant_requested's training, every simulated policy and the hindsight
+     * search at every point, and the state-limited reference's replays where it is searched.
+     */
+    public long podsPerCell() {
+      return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks
+          + (long) stateLimitedPoints().size() * STATE_LIMITED_REPLAYS * evalFeedbacks;
+    }
   }
 
   /** What the learner looked like at a checkpoint: the last update's signals. */
@@ -173,6 +190,23 @@ public final class Suite {
      */
     public double captured(int c) {
       return headroom(c) < HEADROOM ? Double.NaN : margin(c) / hindsightHeadroom(c);
+    }
+
+    /** Whether the state-limited reference was searched at {@code c}. */
+    public boolean hasStateLimited(int c) { return eval.containsKey(c) && eval.get(c).containsKey(STATE_LIMITED); }
+
+    /**
+     * Share of the hindsight reference's headroom the state-limited reference holds at {@code c}: how much of what
+     * knowing the future gains a policy seeing only SPEC §1's state can reach (NaN where not searched, or where
+     * granting less does not pay).
+     */
+    public double stateLimitedCaptured(int c) {
+      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c, STATE_LIMITED) / hindsightHeadroom(c);
+    }
+
+    /** PPO's share of the state-limited reference's headroom at {@code c} (NaN as above). */
+    public double capturedOfStateLimited(int c) {
+      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c) / margin(c, STATE_LIMITED);
     }
 
     /** PPO's share of the proven bound's headroom at {@code c}: the floor of what it captured of the true best. */
@@ -295,6 +329,11 @@ public final class Suite {
       // The bound's QoS rate: the share of pods some grant could serve at all (an upper bound on any policy's).
       m.put("bound", new Score(new PolicyStats(scored.size(), bound, HindsightBound.servableShare(scored, co, c.sloShare()), Double.NaN, Double.NaN, Double.NaN, Double.NaN),
           Double.NaN, null));
+      if (c.stateLimitedPoints().contains(cp)) {
+        StateLimitedHindsight.Result st = StateLimitedHindsight.optimise(scored, co, c.sloShare(), c.fraction());
+        m.put(STATE_LIMITED, score(all, st.outcomes(), Integer.MAX_VALUE));
+        progress.accept((long) STATE_LIMITED_REPLAYS * scored.size());
+      }
       eval.put(cp, m);
     }
     return new CellResult(cell, eval, trainScores, learner, FirstStretch.of(all, ppoTrain, grantTrain, Math.min(n, FIRST_STRETCH)));
@@ -366,6 +405,8 @@ public final class Suite {
         for (int cp : r.config().points()) {
           Map<String, Double> e = new LinkedHashMap<>();
           for (String p : POLICIES) e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
+          if (cs.stream().allMatch(x -> x.hasStateLimited(cp)))
+            e.put(STATE_LIMITED, cs.stream().mapToDouble(x -> x.eval().get(cp).get(STATE_LIMITED).reward()).average().orElse(Double.NaN));
           eval.put(cp, e);
           double h = e.get("demand_aware") - e.get("grant_requested");
           captured.put(cp, h < HEADROOM ? Double.NaN : (e.get("ppo") - e.get("grant_requested")) / (e.get("hindsight") - e.get("grant_requested")));
@@ -432,6 +473,23 @@ public final class Suite {
     return f;
   }
 
+  /**
+   * Over the cells where granting less pays at {@code cp}: the medians of PPO's share of the hindsight reference's
+   * headroom, of the state-limited reference's share of it, and of PPO's share of the state-limited reference's.
+   */
+  public record StateLimitedMedians(int cells, double hindsightShare, double stateLimitedShare, double ppoShare) {}
+
+  public static StateLimitedMedians stateLimitedMedians(Result r, int cp) {
+    List<Double> h = new ArrayList<>(), s = new ArrayList<>(), p = new ArrayList<>();
+    for (CellResult c : r.cells()) {
+      if (!c.hasStateLimited(cp) || c.headroom(cp) < HEADROOM) continue;
+      h.add(c.captured(cp));
+      s.add(c.stateLimitedCaptured(cp));
+      p.add(c.capturedOfStateLimited(cp));
+    }
+    return new StateLimitedMedians(h.size(), median(h), median(s), median(p));
+  }
+
   /** The median of {@code xs}; NaN when empty. */
   public static double median(List<Double> xs) {
     if (xs.isEmpty()) return Double.NaN;
@@ -463,6 +521,15 @@ public final class Suite {
     List<String> failures = failures(r);
     crit.put("met", failures.isEmpty());
     failures.forEach(crit.putArray("failures")::add);
+    // Evidence beside the criterion, not part of it: the medians over the judged cells at each point it was searched.
+    ObjectNode st = root.putObject("state_limited");
+    for (int cp : c.stateLimitedPoints()) {
+      StateLimitedMedians sm = stateLimitedMedians(r, cp);
+      ObjectNode x = st.putObject(Integer.toString(cp)).put("cells", sm.cells());
+      putNumber(x, "median_captured", sm.hindsightShare());
+      putNumber(x, "median_state_limited_captured", sm.stateLimitedShare());
+      putNumber(x, "median_ppo_state_limited_captured", sm.ppoShare());
+    }
     ArrayNode summary = root.putArray("summary");
     for (Row row : rows(r)) {
       ObjectNode o = summary.addObject();
@@ -503,6 +570,10 @@ public final class Suite {
         putNumber(x, "captured", cr.captured(cp));
         putNumber(x, "bound_captured", cr.boundCaptured(cp));
         putNumber(x, "reference_captured", cr.referenceCaptured(cp));
+        if (cr.hasStateLimited(cp)) {
+          putNumber(x, "state_limited_captured", cr.stateLimitedCaptured(cp));
+          putNumber(x, "ppo_state_limited_captured", cr.capturedOfStateLimited(cp));
+        }
         x.put("bound_gap", cr.boundGap(cp));
       });
       ObjectNode fs = o.putObject("first_stretch").put("pods", cr.losses().pods());
