@@ -134,7 +134,7 @@ final class SimulateCommand implements Callable<Integer> {
     for (int t : c.trainStretches()) head.append(String.format(Locale.ROOT, " %8s", "train" + t));
     head.append(String.format(Locale.ROOT, " %8s %8s", "cap@" + capAt, "aware%"));
     boolean state = c.stateLimitedPoints().contains(capAt);
-    if (state) head.append(String.format(Locale.ROOT, " %7s %7s %7s", "state", "state%", "cap/st"));
+    if (state) head.append(String.format(Locale.ROOT, " %7s %7s %7s %7s", "state", "state%", "cap/st", "held%"));
     out.println(head);
     for (Suite.Row row : Suite.rows(r)) {
       Map<String, Double> at0 = row.eval().get(0);
@@ -149,9 +149,10 @@ final class SimulateCommand implements Callable<Integer> {
       if (state) {
         double st = atC.get(Suite.STATE_LIMITED) - atC.get("grant_requested");
         boolean pays = Double.isFinite(row.captured().get(capAt));
-        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s", atC.get(Suite.STATE_LIMITED),
-            pays ? pct(st / (atC.get("hindsight") - atC.get("grant_requested"))) : "-",
-            pays ? pct((atC.get("ppo") - atC.get("grant_requested")) / st) : "-"));
+        double hindsight = atC.get("hindsight") - atC.get("grant_requested");
+        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s %7s", atC.get(Suite.STATE_LIMITED), pays ? pct(st / hindsight) : "-",
+            pays ? pct((atC.get("ppo") - atC.get("grant_requested")) / st) : "-",
+            pays ? pct((atC.get(Suite.STATE_LIMITED_HELD_OUT) - atC.get("grant_requested")) / hindsight) : "-"));
       }
       out.println(sb);
     }
@@ -161,12 +162,14 @@ final class SimulateCommand implements Callable<Integer> {
     out.println("and aware%: the reference's (- where the reference's headroom is under " + Suite.HEADROOM + ": granting less barely pays)");
     if (state) {
       out.println("state: the state-limited reference (the best table from SPEC §1's state to a share of the ask, searched knowing the future), mean reward at " + capAt + ";");
-      out.println("state%: its share of the hindsight reference's headroom; cap/st: PPO's share of its headroom");
+      out.println("state%: its share of the hindsight reference's headroom; cap/st: PPO's share of its headroom;");
+      out.println("held%: the share of the hindsight reference's headroom its table holds when fitted on the " + c.evalFeedbacks() + " arrivals before");
     }
     for (int cp : c.stateLimitedPoints()) {
       Suite.StateLimitedMedians sm = Suite.stateLimitedMedians(r, cp);
-      out.printf(Locale.ROOT, "at %d over %d cells (medians): PPO holds %s of the hindsight reference's headroom, the state-limited reference %s, PPO %s of the state-limited reference's%n",
-          cp, sm.cells(), pct(sm.hindsightShare()), pct(sm.stateLimitedShare()), pct(sm.ppoShare()));
+      out.printf(Locale.ROOT, "at %d over %d cells (medians): PPO holds %s of the hindsight reference's headroom, the state-limited reference %s "
+          + "(fitted on the arrivals before: %s), PPO %s of the state-limited reference's%n",
+          cp, sm.cells(), pct(sm.hindsightShare()), pct(sm.stateLimitedShare()), pct(sm.heldOutShare()), pct(sm.ppoShare()));
     }
     for (String p : List.of("grant_requested", "ppo"))
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,

@@ -68,8 +68,16 @@ public final class Suite {
   public static final List<String> POLICIES = java.util.stream.Stream.concat(SIMULATED.stream(), java.util.stream.Stream.of("hindsight", "bound")).toList();
   /** Scored only at {@link Config#stateLimitedPoints()}: the {@link StateLimitedHindsight} reference. */
   public static final String STATE_LIMITED = StateLimitedHindsight.NAME;
-  /** Whole replays of a stretch the state-limited reference makes (reading the states, two seeds, the final table). */
-  static final int STATE_LIMITED_REPLAYS = 4;
+  /**
+   * The state-limited reference's table fitted on the {@code evalFeedbacks} arrivals before the point (those PPO
+   * learned on last) and played on the point's: what such a table learned from the past does.
+   */
+  public static final String STATE_LIMITED_HELD_OUT = StateLimitedHindsight.NAME + "_held_out";
+  /**
+   * Whole replays of a stretch the state-limited references make: reading the states, two seeds and the final
+   * table, on the scored arrivals and on the ones before, and the held-out table's play.
+   */
+  static final int STATE_LIMITED_REPLAYS = 9;
 
   /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
   public interface Progress {
@@ -204,6 +212,11 @@ public final class Suite {
       return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c, STATE_LIMITED) / hindsightHeadroom(c);
     }
 
+    /** Share of the hindsight reference's headroom the state-limited table fitted on the arrivals before {@code c} holds (NaN as above). */
+    public double stateLimitedHeldOutCaptured(int c) {
+      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c, STATE_LIMITED_HELD_OUT) / hindsightHeadroom(c);
+    }
+
     /** PPO's share of the state-limited reference's headroom at {@code c} (NaN as above). */
     public double capturedOfStateLimited(int c) {
       return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c) / margin(c, STATE_LIMITED);
@@ -332,6 +345,9 @@ public final class Suite {
       if (c.stateLimitedPoints().contains(cp)) {
         StateLimitedHindsight.Result st = StateLimitedHindsight.optimise(scored, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED, score(all, st.outcomes(), Integer.MAX_VALUE));
+        List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(Math.max(0, cp - c.evalFeedbacks()), cp);
+        StateLimitedHindsight.Result past = StateLimitedHindsight.optimise(before, co, c.sloShare(), c.fraction());
+        m.put(STATE_LIMITED_HELD_OUT, score(all, StateLimitedHindsight.replay(past, scored, co, c.sloShare(), StateLimitedHindsight.SUITE_BUCKETS), Integer.MAX_VALUE));
         progress.accept((long) STATE_LIMITED_REPLAYS * scored.size());
       }
       eval.put(cp, m);
@@ -406,7 +422,8 @@ public final class Suite {
           Map<String, Double> e = new LinkedHashMap<>();
           for (String p : POLICIES) e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
           if (cs.stream().allMatch(x -> x.hasStateLimited(cp)))
-            e.put(STATE_LIMITED, cs.stream().mapToDouble(x -> x.eval().get(cp).get(STATE_LIMITED).reward()).average().orElse(Double.NaN));
+            for (String p : List.of(STATE_LIMITED, STATE_LIMITED_HELD_OUT))
+              e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
           eval.put(cp, e);
           double h = e.get("demand_aware") - e.get("grant_requested");
           captured.put(cp, h < HEADROOM ? Double.NaN : (e.get("ppo") - e.get("grant_requested")) / (e.get("hindsight") - e.get("grant_requested")));
@@ -477,17 +494,19 @@ public final class Suite {
    * Over the cells where granting less pays at {@code cp}: the medians of PPO's share of the hindsight reference's
    * headroom, of the state-limited reference's share of it, and of PPO's share of the state-limited reference's.
    */
-  public record StateLimitedMedians(int cells, double hindsightShare, double stateLimitedShare, double ppoShare) {}
+  public record StateLimitedMedians(int cells, double hindsightShare, double stateLimitedShare, double ppoShare,
+                                    double heldOutShare) {}
 
   public static StateLimitedMedians stateLimitedMedians(Result r, int cp) {
-    List<Double> h = new ArrayList<>(), s = new ArrayList<>(), p = new ArrayList<>();
+    List<Double> h = new ArrayList<>(), s = new ArrayList<>(), p = new ArrayList<>(), o = new ArrayList<>();
     for (CellResult c : r.cells()) {
       if (!c.hasStateLimited(cp) || c.headroom(cp) < HEADROOM) continue;
       h.add(c.captured(cp));
       s.add(c.stateLimitedCaptured(cp));
       p.add(c.capturedOfStateLimited(cp));
+      o.add(c.stateLimitedHeldOutCaptured(cp));
     }
-    return new StateLimitedMedians(h.size(), median(h), median(s), median(p));
+    return new StateLimitedMedians(h.size(), median(h), median(s), median(p), median(o));
   }
 
   /** The median of {@code xs}; NaN when empty. */
@@ -529,6 +548,7 @@ public final class Suite {
       putNumber(x, "median_captured", sm.hindsightShare());
       putNumber(x, "median_state_limited_captured", sm.stateLimitedShare());
       putNumber(x, "median_ppo_state_limited_captured", sm.ppoShare());
+      putNumber(x, "median_state_limited_held_out_captured", sm.heldOutShare());
     }
     ArrayNode summary = root.putArray("summary");
     for (Row row : rows(r)) {
@@ -573,6 +593,7 @@ public final class Suite {
         if (cr.hasStateLimited(cp)) {
           putNumber(x, "state_limited_captured", cr.stateLimitedCaptured(cp));
           putNumber(x, "ppo_state_limited_captured", cr.capturedOfStateLimited(cp));
+          putNumber(x, "state_limited_held_out_captured", cr.stateLimitedHeldOutCaptured(cp));
         }
         x.put("bound_gap", cr.boundGap(cp));
       });

@@ -45,6 +45,8 @@ class StateLimitedHindsightTest {
         double replayed = run(pods, co, SLO_SHARE, n -> new StateLimitedHindsight.TablePolicy(StateLimitedHindsight.SUITE_BUCKETS, table, (p, s) -> {}));
         assertEquals(replayed, r.meanReward(), 1e-12, m + ": what it reports is not what its table scores");
         assertEquals(r.meanReward(), mean(r.outcomes()), 1e-12);
+        assertEquals(r.meanReward(), mean(StateLimitedHindsight.replay(r, pods, co, SLO_SHARE, StateLimitedHindsight.SUITE_BUCKETS)), 1e-12,
+            m + ": its table played again on the same arrivals scores otherwise");
       }
     }
   }
