@@ -72,7 +72,7 @@ public final class Suite {
    * The state-limited reference's table fitted on the {@code evalFeedbacks} arrivals before the point (those PPO
    * learned on last) and played on the point's: what such a table learned from the past does.
    */
-  public static final String STATE_LIMITED_HELD_OUT = StateLimitedHindsight.NAME + "_held_out";
+  public static final String STATE_LIMITED_HELD_OUT = "state_limited_held_out";
   /**
    * Whole replays of a stretch the state-limited references make: reading the states, two seeds and the final
    * table, on the scored arrivals and on the ones before, and the held-out table's play.
