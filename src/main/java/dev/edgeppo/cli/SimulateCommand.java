@@ -163,7 +163,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (state) {
       out.println("state: the state-limited reference (the best table from SPEC §1's state to a share of the ask, searched knowing the future), mean reward at " + capAt + ";");
       out.println("state%: its share of the hindsight reference's headroom; cap/st: PPO's share of its headroom;");
-      out.println("held%: the share of the hindsight reference's headroom its table holds when fitted on the " + c.evalFeedbacks() + " arrivals before");
+      out.println("held%: the share of the hindsight reference's headroom its table holds when fitted on the " + c.heldOutFit(capAt) + " arrivals before");
     }
     for (int cp : c.stateLimitedPoints()) {
       Suite.StateLimitedMedians sm = Suite.stateLimitedMedians(r, cp);

@@ -69,15 +69,12 @@ public final class Suite {
   /** Scored only at {@link Config#stateLimitedPoints()}: the {@link StateLimitedHindsight} reference. */
   public static final String STATE_LIMITED = StateLimitedHindsight.NAME;
   /**
-   * The state-limited reference's table fitted on the {@code evalFeedbacks} arrivals before the point (those PPO
-   * learned on last) and played on the point's: what such a table learned from the past does.
+   * The state-limited reference's table fitted on the arrivals before the point (at most {@link #LEARNING_STRETCH}
+   * of them, those PPO learned on last) and played on the point's: what such a table learned from the past does.
    */
   public static final String STATE_LIMITED_HELD_OUT = "state_limited_held_out";
-  /**
-   * Whole replays of a stretch the state-limited references make: reading the states, two seeds and the final
-   * table, on the scored arrivals and on the ones before, and the held-out table's play.
-   */
-  static final int STATE_LIMITED_REPLAYS = 9;
+  /** Whole replays of a stretch each state-limited search makes: reading the states, two seeds, the final table. */
+  static final int STATE_LIMITED_REPLAYS = 4;
 
   /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
   public interface Progress {
@@ -149,9 +146,13 @@ public final class Suite {
      * search at every point, and the state-limited reference's replays where it is searched.
      */
     public long podsPerCell() {
-      return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks
-          + (long) stateLimitedPoints().size() * STATE_LIMITED_REPLAYS * evalFeedbacks;
+      long state = 0;
+      for (int cp : stateLimitedPoints()) state += STATE_LIMITED_REPLAYS * ((long) evalFeedbacks + heldOutFit(cp)) + evalFeedbacks;
+      return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks + state;
     }
+
+    /** How many arrivals before point {@code cp} the held-out state-limited table is fitted on. */
+    public int heldOutFit(int cp) { return Math.min(cp, LEARNING_STRETCH); }
   }
 
   /** What the learner looked like at a checkpoint: the last update's signals. */
@@ -345,10 +346,10 @@ public final class Suite {
       if (c.stateLimitedPoints().contains(cp)) {
         StateLimitedHindsight.Result st = StateLimitedHindsight.optimise(scored, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED, score(all, st.outcomes(), Integer.MAX_VALUE));
-        List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(Math.max(0, cp - c.evalFeedbacks()), cp);
+        List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(cp - c.heldOutFit(cp), cp);
         StateLimitedHindsight.Result past = StateLimitedHindsight.optimise(before, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED_HELD_OUT, score(all, StateLimitedHindsight.replay(past, scored, co, c.sloShare(), StateLimitedHindsight.SUITE_BUCKETS), Integer.MAX_VALUE));
-        progress.accept((long) STATE_LIMITED_REPLAYS * scored.size());
+        progress.accept(STATE_LIMITED_REPLAYS * ((long) scored.size() + before.size()) + scored.size());
       }
       eval.put(cp, m);
     }
