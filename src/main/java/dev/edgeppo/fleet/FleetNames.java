@@ -45,8 +45,13 @@ public final class FleetNames {
   /** At most this many peer experiences are trained on in one round (8 batches of the edge profile's 32). */
   public static final int PEER_EXPERIENCES_PER_ROUND = 256;
 
-  /** Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"). */
-  public static final double DEFAULT_STEP = 8;
+  /**
+   * Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"): 1, plain robust
+   * averaging. The bold driver (up to 8) made up for data a parameter merge cannot pool; with experience shared it
+   * adds nothing measurable, and at 30 epochs it let a bad node drag a good one to −0.005 where plain averaging
+   * kept every good node at +0.077 or more.
+   */
+  public static final double DEFAULT_STEP = 1;
 
   /** The object of {@code agent} in {@code fleet}: one per agent, so nobody else ever writes it. */
   public static String objectName(String fleet, String agent) {
