@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
             + "its frozen policy (infer mode) is scored on the arrivals that follow, beside grant_requested, "
             + "fixed_fraction, random, a demand-aware reference that knows each pod's demand, a hindsight reference "
             + "(grants searched, knowing every pod's future, for the best total reward under contention, starting "
-            + "from every other policy's grants) and a proven upper bound.",
+            + "from every other policy's grants) and a proven upper bound; from the checkpoint the share criterion reads on, also a state-limited "
+            + "reference (the best table from SPEC §1's state to a share of the ask, searched knowing the future).",
         "Prints, per scenario, PPO's margins over grant_requested, the share of the hindsight reference's headroom "
             + "it captured, "
             + "where its first thousand feedbacks lost, and "

@@ -25,7 +25,9 @@ import java.util.function.Function;
  * largest checkpoint). At 0 feedbacks (untrained) and at each checkpoint its policy is frozen and scored
  * in infer mode on the {@code evalFeedbacks} arrivals that follow, where grant_requested, fixed_fraction,
  * random and the demand-aware reference are scored too, each on a fresh node, the {@link Hindsight} reference
- * is searched from all their grants, and the {@link HindsightBound} is worked out for the same pods. So every policy meets the same pods, and a model that shifts halfway
+ * is searched from all their grants, and the {@link HindsightBound} is worked out for the same pods; at the checkpoint the
+ * share criterion reads (and any later one) the {@link StateLimitedHindsight} reference too, the best table from SPEC §1's
+ * state found with the future known, beside the criterion. So every policy meets the same pods, and a model that shifts halfway
  * through the learning (at N/2) is scored on the model in force at each point.
  *
  * <p>What SPEC §6 asks: see {@link #failures(Result)}. "Headroom captured" is PPO's margin over
