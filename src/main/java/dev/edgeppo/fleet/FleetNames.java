@@ -49,7 +49,7 @@ public final class FleetNames {
    * Default of serve's fleet_step and simulate's --fleet-step (docs/fleet.md, "The merge"): 1, plain robust
    * averaging. The bold driver (up to 8) made up for data a parameter merge cannot pool; with experience shared it
    * adds nothing measurable, and at 30 epochs it let a bad node drag a good one to −0.005 where plain averaging
-   * kept every good node at +0.077 or more.
+   * kept every good node at +0.091 or more.
    */
   public static final double DEFAULT_STEP = 1;
 
