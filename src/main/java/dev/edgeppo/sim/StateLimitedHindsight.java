@@ -136,9 +136,7 @@ public final class StateLimitedHindsight {
     Map<Integer, Integer> position = new java.util.HashMap<>();
     for (int i = 0; i < n; i++) position.put(pods.get(i).index(), i);
     // Each pod's bucket, read once: it does not depend on the grants (see the class comment); the final replay checks.
-    int[] bucket = new int[n];
-    SimulationRunner.run(pods, n, coTenants, sloShare,
-        node -> new TablePolicy(buckets, filled(buckets, 1.0), (p, s) -> bucket[position.get(p.index())] = buckets.of(s)), x -> {});
+    int[] bucket = replay(pods, coTenants, sloShare, buckets, filled(buckets, 1.0), position).bucket;
     Map<String, double[]> seeds = new LinkedHashMap<>();
     seeds.put("grant_requested", filled(buckets, 1.0));
     seeds.put("fixed_fraction", filled(buckets, fixedFraction));

@@ -211,18 +211,18 @@ public final class Suite {
      * knowing the future gains a policy seeing only SPEC §1's state can reach (NaN where not searched, or where
      * granting less does not pay).
      */
-    public double stateLimitedCaptured(int c) {
-      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c, STATE_LIMITED) / hindsightHeadroom(c);
-    }
+    public double stateLimitedCaptured(int c) { return stateLimitedShare(c, () -> margin(c, STATE_LIMITED) / hindsightHeadroom(c)); }
 
     /** Share of the hindsight reference's headroom the state-limited table fitted on the arrivals before {@code c} holds (NaN as above). */
     public double stateLimitedHeldOutCaptured(int c) {
-      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c, STATE_LIMITED_HELD_OUT) / hindsightHeadroom(c);
+      return stateLimitedShare(c, () -> margin(c, STATE_LIMITED_HELD_OUT) / hindsightHeadroom(c));
     }
 
     /** PPO's share of the state-limited reference's headroom at {@code c} (NaN as above). */
-    public double capturedOfStateLimited(int c) {
-      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : margin(c) / margin(c, STATE_LIMITED);
+    public double capturedOfStateLimited(int c) { return stateLimitedShare(c, () -> margin(c) / margin(c, STATE_LIMITED)); }
+
+    private double stateLimitedShare(int c, java.util.function.DoubleSupplier share) {
+      return !hasStateLimited(c) || headroom(c) < HEADROOM ? Double.NaN : share.getAsDouble();
     }
 
     /** PPO's share of the proven bound's headroom at {@code c}: the floor of what it captured of the true best. */
