@@ -135,7 +135,7 @@ final class SimulateCommand implements Callable<Integer> {
     for (int t : c.trainStretches()) head.append(String.format(Locale.ROOT, " %8s", "train" + t));
     head.append(String.format(Locale.ROOT, " %8s %8s", "cap@" + capAt, "aware%"));
     boolean state = c.stateLimitedPoints().contains(capAt);
-    if (state) head.append(String.format(Locale.ROOT, " %7s %7s %7s %7s", "state", "state%", "cap/st", "held%"));
+    if (state) head.append(String.format(Locale.ROOT, " %7s %7s %7s %7s %7s", "state", "state%", "cap/st", "held%", "own%"));
     out.println(head);
     for (Suite.Row row : Suite.rows(r)) {
       Map<String, Double> at0 = row.eval().get(0);
@@ -151,9 +151,10 @@ final class SimulateCommand implements Callable<Integer> {
         double st = atC.get(Suite.STATE_LIMITED) - atC.get("grant_requested");
         boolean pays = Double.isFinite(row.captured().get(capAt));
         double hindsight = atC.get("hindsight") - atC.get("grant_requested");
-        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s %7s", atC.get(Suite.STATE_LIMITED), pays ? pct(st / hindsight) : "-",
+        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s %7s %7s", atC.get(Suite.STATE_LIMITED), pays ? pct(st / hindsight) : "-",
             pays ? pct((atC.get("ppo") - atC.get("grant_requested")) / st) : "-",
-            pays ? pct((atC.get(Suite.STATE_LIMITED_HELD_OUT) - atC.get("grant_requested")) / hindsight) : "-"));
+            pays ? pct((atC.get(Suite.STATE_LIMITED_HELD_OUT) - atC.get("grant_requested")) / hindsight) : "-",
+            pays ? pct((atC.get(Suite.STATE_LIMITED_OWN) - atC.get("grant_requested")) / hindsight) : "-"));
       }
       out.println(sb);
     }
@@ -164,13 +165,14 @@ final class SimulateCommand implements Callable<Integer> {
     if (state) {
       out.println("state: the state-limited reference (the best table from SPEC §1's state to a share of the ask, searched knowing the future), mean reward at " + capAt + ";");
       out.println("state%: its share of the hindsight reference's headroom; cap/st: PPO's share of its headroom;");
-      out.println("held%: the share of the hindsight reference's headroom its table holds when fitted on the " + c.heldOutFit(capAt) + " arrivals before");
+      out.println("held%: the share of the hindsight reference's headroom its table holds when fitted on the " + c.heldOutFit(capAt) + " arrivals before;");
+      out.println("own%: the share held by the table each bucket settles at choosing for its own pods' reward (a pod's reward does not count its neighbours')");
     }
     for (int cp : c.stateLimitedPoints()) {
       Suite.StateLimitedMedians sm = Suite.stateLimitedMedians(r, cp);
       out.printf(Locale.ROOT, "at %d over %d cells (medians): PPO holds %s of the hindsight reference's headroom, the state-limited reference %s "
-          + "(fitted on the arrivals before: %s), PPO %s of the state-limited reference's%n",
-          cp, sm.cells(), pct(sm.hindsightShare()), pct(sm.stateLimitedShare()), pct(sm.heldOutShare()), pct(sm.ppoShare()));
+          + "(fitted on the arrivals before: %s; chosen for each bucket's own pods: %s), PPO %s of the state-limited reference's%n",
+          cp, sm.cells(), pct(sm.hindsightShare()), pct(sm.stateLimitedShare()), pct(sm.heldOutShare()), pct(sm.ownShare()), pct(sm.ppoShare()));
     }
     for (String p : List.of("grant_requested", "ppo"))
       out.printf(Locale.ROOT, "observer at %d, %s: judged %s of pods served, truly served %s, verdicts agreed on %s%n", judged, p,

@@ -41,6 +41,8 @@ public final class StateLimitedHindsight {
   public static final String NAME = "state_limited";
   /** Coordinate sweeps over the buckets at most. */
   static final int SWEEPS = 3;
+  /** Best-response sweeps of {@link #ownReward} at most (it settled within 4 on the suite's cells). */
+  static final int OWN_SWEEPS = 8;
   /** Sweeps stop when one gains less than this in total reward. */
   static final double SWEEP_GAIN = 1e-6;
   /** The fractions of the ask each bucket may grant: steps of 5 %, as fine as cores are asked in the synthetic mix. */
@@ -133,8 +135,7 @@ public final class StateLimitedHindsight {
     if (pods.isEmpty()) throw new IllegalArgumentException("a stretch has at least one pod");
     if (!(fixedFraction > 0 && fixedFraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fixedFraction);
     int n = pods.size();
-    Map<Integer, Integer> position = new java.util.HashMap<>();
-    for (int i = 0; i < n; i++) position.put(pods.get(i).index(), i);
+    Map<Integer, Integer> position = positions(pods);
     // Each pod's bucket, read once: it does not depend on the grants (see the class comment); the final replay checks.
     int[] bucket = replay(pods, coTenants, sloShare, buckets, filled(buckets, 1.0), position).bucket;
     Map<String, double[]> seeds = new LinkedHashMap<>();
@@ -164,11 +165,37 @@ public final class StateLimitedHindsight {
       table = seedTable;
       r = replay(pods, coTenants, sloShare, buckets, table, position);
     }
-    for (int b = 0; b < table.length; b++) {
-      final int bb = b;
-      if (Arrays.stream(bucket).noneMatch(x -> x == bb)) table[b] = Double.NaN;
-    }
-    return new Result(r.total / n, table, seedScores, from, sweeps, r.states, r.grants, r.outcomes);
+    return new Result(r.total / n, unvisitedAsNaN(table, bucket), seedScores, from, sweeps, r.states, r.grants, r.outcomes);
+  }
+
+  /**
+   * The table a learner that chooses each bucket's share for its own pods' reward settles at, knowing the future:
+   * from granting every ask (where the agent starts), each bucket in turn moves to the fraction that is best for
+   * the pods in it, given the others' fractions, until no bucket moves (at most {@link #OWN_SWEEPS} sweeps). A
+   * pod's grant also changes what its neighbours receive when the GPU is oversubscribed, and SPEC §1's reward of
+   * one allocation does not count that; {@link #optimise} does. The gap between the two is what that credit costs.
+   * Not a bound and not seeded from fixed_fraction: it may be below granting every ask.
+   */
+  public static Result ownReward(List<SimPod> pods, CoTenants coTenants, double sloShare, double fixedFraction) {
+    return ownReward(pods, coTenants, sloShare, fixedFraction, SUITE_BUCKETS);
+  }
+
+  /** As above with {@code buckets}. */
+  public static Result ownReward(List<SimPod> pods, CoTenants coTenants, double sloShare, double fixedFraction, Buckets buckets) {
+    if (pods.isEmpty()) throw new IllegalArgumentException("a stretch has at least one pod");
+    if (!(fixedFraction > 0 && fixedFraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fixedFraction);
+    int n = pods.size();
+    Map<Integer, Integer> position = positions(pods);
+    double[] table = filled(buckets, 1.0);
+    int[] bucket = replay(pods, coTenants, sloShare, buckets, table, position).bucket;
+    Hindsight.Model m = Hindsight.Model.play(pods, coTenants, sloShare, grants(pods, bucket, table));
+    Map<String, Double> seedScores = new LinkedHashMap<>();
+    seedScores.put("grant_requested", m.realTotal / n);
+    int sweeps = ascend(m, pods, bucket, table, fixedFraction, Judge.OWN_PODS, OWN_SWEEPS);
+    Replay r = replay(pods, coTenants, sloShare, buckets, table, position);
+    if (!Arrays.equals(r.bucket, bucket))
+      throw new IllegalStateException("a pod's state bucket changed with the grants: the search's re-scoring assumed it could not");
+    return new Result(r.total / n, unvisitedAsNaN(table, bucket), seedScores, "grant_requested", sweeps, r.states, r.grants, r.outcomes);
   }
 
   /**
@@ -199,6 +226,21 @@ public final class StateLimitedHindsight {
     return new Replay(total, bucket, states, grants, out);
   }
 
+  private static Map<Integer, Integer> positions(List<SimPod> pods) {
+    Map<Integer, Integer> position = new java.util.HashMap<>();
+    for (int i = 0; i < pods.size(); i++) position.put(pods.get(i).index(), i);
+    return position;
+  }
+
+  /** {@code table} with NaN in the buckets no pod fell in. */
+  private static double[] unvisitedAsNaN(double[] table, int[] bucket) {
+    double[] t = table.clone();
+    boolean[] seen = new boolean[t.length];
+    for (int b : bucket) seen[b] = true;
+    for (int b = 0; b < t.length; b++) if (!seen[b]) t[b] = Double.NaN;
+    return t;
+  }
+
   private static double[] filled(Buckets buckets, double fraction) {
     double[] t = new double[buckets.count()];
     Arrays.fill(t, fraction);
@@ -220,6 +262,18 @@ public final class StateLimitedHindsight {
    * ran beside a pod of the bucket. Returns the sweeps made; {@code table} and {@code m}'s grants end at the best.
    */
   private static int ascend(Hindsight.Model m, List<SimPod> pods, int[] bucket, double[] table, double fixedFraction) {
+    return ascend(m, pods, bucket, table, fixedFraction, Judge.ALL_PODS, SWEEPS);
+  }
+
+  /** Whose reward a bucket's fraction is chosen for. */
+  private enum Judge {
+    /** every pod whose reward it changes: the reference proper */
+    ALL_PODS,
+    /** the bucket's own pods only: what each pod's own reward (PPO's signal at γ 0) tells it */
+    OWN_PODS
+  }
+
+  private static int ascend(Hindsight.Model m, List<SimPod> pods, int[] bucket, double[] table, double fixedFraction, Judge judge, int maxSweeps) {
     int nb = table.length;
     List<List<Integer>> members = new ArrayList<>();
     for (int b = 0; b < nb; b++) members.add(new ArrayList<>());
@@ -235,18 +289,19 @@ public final class StateLimitedHindsight {
     double[] levels = java.util.stream.DoubleStream.concat(Arrays.stream(FRACTIONS), java.util.stream.DoubleStream.of(fixedFraction))
         .distinct().sorted().toArray();
     int sweep = 0;
-    while (sweep < SWEEPS) {
+    while (sweep < maxSweeps) {
       sweep++;
       double gained = 0;
       for (int b : order) {
+        int[] judged = judge == Judge.ALL_PODS ? touched[b] : members.get(b).stream().mapToInt(Integer::intValue).toArray();
         double before = 0;
-        for (int k : touched[b]) before += m.reward[k];
+        for (int k : judged) before += m.reward[k];
         double current = table[b], bestLevel = current, bestGain = 0;
         for (double level : levels) {
           if (level == current) continue;
           set(m, pods, members.get(b), level);
           double after = 0;
-          for (int k : touched[b]) after += m.rewardOf(k, -1);
+          for (int k : judged) after += m.rewardOf(k, -1);
           if (after - before > bestGain + 1e-12) {
             bestGain = after - before;
             bestLevel = level;

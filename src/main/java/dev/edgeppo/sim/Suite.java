@@ -75,8 +75,16 @@ public final class Suite {
    * of them, those PPO learned on last) and played on the point's: what such a table learned from the past does.
    */
   public static final String STATE_LIMITED_HELD_OUT = "state_limited_held_out";
+  /**
+   * The table a bucket-by-bucket learner of each pod's own reward settles at ({@link StateLimitedHindsight#ownReward}),
+   * on the point's arrivals: how much of the state-limited reference's gain SPEC §1's reward of one allocation
+   * credits to the grant that made it.
+   */
+  public static final String STATE_LIMITED_OWN = "state_limited_own";
   /** Whole replays of a stretch each state-limited search makes: reading the states, two seeds, the final table. */
   static final int STATE_LIMITED_REPLAYS = 4;
+  /** Whole replays of a stretch the own-reward search makes: reading the states, the start, the final table. */
+  static final int STATE_LIMITED_OWN_REPLAYS = 3;
 
   /** Told (pods simulated so far, pods in all) as the suite goes; called from several threads. */
   public interface Progress {
@@ -149,7 +157,8 @@ public final class Suite {
      */
     public long podsPerCell() {
       long state = 0;
-      for (int cp : stateLimitedPoints()) state += STATE_LIMITED_REPLAYS * ((long) evalFeedbacks + heldOutFit(cp)) + evalFeedbacks;
+      for (int cp : stateLimitedPoints())
+        state += STATE_LIMITED_REPLAYS * ((long) evalFeedbacks + heldOutFit(cp)) + (1L + STATE_LIMITED_OWN_REPLAYS) * evalFeedbacks;
       return 2L * trainCount() + (long) points().size() * (SIMULATED.size() + 1) * evalFeedbacks + state;
     }
 
@@ -217,6 +226,9 @@ public final class Suite {
     public double stateLimitedHeldOutCaptured(int c) {
       return stateLimitedShare(c, () -> margin(c, STATE_LIMITED_HELD_OUT) / hindsightHeadroom(c));
     }
+
+    /** Share of the hindsight reference's headroom the own-reward table holds at {@code c} (NaN as above). */
+    public double stateLimitedOwnCaptured(int c) { return stateLimitedShare(c, () -> margin(c, STATE_LIMITED_OWN) / hindsightHeadroom(c)); }
 
     /** PPO's share of the state-limited reference's headroom at {@code c} (NaN as above). */
     public double capturedOfStateLimited(int c) { return stateLimitedShare(c, () -> margin(c) / margin(c, STATE_LIMITED)); }
@@ -351,7 +363,8 @@ public final class Suite {
         List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(cp - c.heldOutFit(cp), cp);
         StateLimitedHindsight.Result past = StateLimitedHindsight.optimise(before, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED_HELD_OUT, score(all, StateLimitedHindsight.replay(past, scored, co, c.sloShare(), StateLimitedHindsight.SUITE_BUCKETS), Integer.MAX_VALUE));
-        progress.accept(STATE_LIMITED_REPLAYS * ((long) scored.size() + before.size()) + scored.size());
+        m.put(STATE_LIMITED_OWN, score(all, StateLimitedHindsight.ownReward(scored, co, c.sloShare(), c.fraction()).outcomes(), Integer.MAX_VALUE));
+        progress.accept(STATE_LIMITED_REPLAYS * ((long) scored.size() + before.size()) + (1L + STATE_LIMITED_OWN_REPLAYS) * scored.size());
       }
       eval.put(cp, m);
     }
@@ -425,7 +438,7 @@ public final class Suite {
           Map<String, Double> e = new LinkedHashMap<>();
           for (String p : POLICIES) e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
           if (cs.stream().allMatch(x -> x.hasStateLimited(cp)))
-            for (String p : List.of(STATE_LIMITED, STATE_LIMITED_HELD_OUT))
+            for (String p : List.of(STATE_LIMITED, STATE_LIMITED_HELD_OUT, STATE_LIMITED_OWN))
               e.put(p, cs.stream().mapToDouble(x -> x.eval().get(cp).get(p).reward()).average().orElse(Double.NaN));
           eval.put(cp, e);
           double h = e.get("demand_aware") - e.get("grant_requested");
@@ -498,18 +511,19 @@ public final class Suite {
    * headroom, of the state-limited reference's share of it, and of PPO's share of the state-limited reference's.
    */
   public record StateLimitedMedians(int cells, double hindsightShare, double stateLimitedShare, double ppoShare,
-                                    double heldOutShare) {}
+                                    double heldOutShare, double ownShare) {}
 
   public static StateLimitedMedians stateLimitedMedians(Result r, int cp) {
-    List<Double> h = new ArrayList<>(), s = new ArrayList<>(), p = new ArrayList<>(), o = new ArrayList<>();
+    List<Double> h = new ArrayList<>(), s = new ArrayList<>(), p = new ArrayList<>(), o = new ArrayList<>(), w = new ArrayList<>();
     for (CellResult c : r.cells()) {
       if (!c.hasStateLimited(cp) || c.headroom(cp) < HEADROOM) continue;
       h.add(c.captured(cp));
       s.add(c.stateLimitedCaptured(cp));
       p.add(c.capturedOfStateLimited(cp));
       o.add(c.stateLimitedHeldOutCaptured(cp));
+      w.add(c.stateLimitedOwnCaptured(cp));
     }
-    return new StateLimitedMedians(h.size(), median(h), median(s), median(p), median(o));
+    return new StateLimitedMedians(h.size(), median(h), median(s), median(p), median(o), median(w));
   }
 
   /** The median of {@code xs}; NaN when empty. */
@@ -552,6 +566,7 @@ public final class Suite {
       putNumber(x, "median_state_limited_captured", sm.stateLimitedShare());
       putNumber(x, "median_ppo_state_limited_captured", sm.ppoShare());
       putNumber(x, "median_state_limited_held_out_captured", sm.heldOutShare());
+      putNumber(x, "median_state_limited_own_captured", sm.ownShare());
     }
     ArrayNode summary = root.putArray("summary");
     for (Row row : rows(r)) {
@@ -597,6 +612,7 @@ public final class Suite {
           putNumber(x, "state_limited_captured", cr.stateLimitedCaptured(cp));
           putNumber(x, "ppo_state_limited_captured", cr.capturedOfStateLimited(cp));
           putNumber(x, "state_limited_held_out_captured", cr.stateLimitedHeldOutCaptured(cp));
+          putNumber(x, "state_limited_own_captured", cr.stateLimitedOwnCaptured(cp));
         }
         x.put("bound_gap", cr.boundGap(cp));
       });
