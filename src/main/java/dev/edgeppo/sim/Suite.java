@@ -187,7 +187,7 @@ public final class Suite {
    * @param train checkpoint → PPO's train-mode and grant_requested's score on the arrivals before it
    */
   public record CellResult(Cell cell, Map<Integer, Map<String, Score>> eval, Map<Integer, Map<String, Score>> train,
-                           Map<Integer, Learner> learner, FirstStretch losses) {
+                           Map<Integer, Learner> learner, FirstStretch losses, Map<Integer, GrantShares> grantShares) {
     /** The demand-aware reference's headroom over grant_requested at {@code c}: whether granting less pays. */
     public double headroom(int c) { return margin(c, "demand_aware"); }
 
@@ -328,6 +328,7 @@ public final class Suite {
       trainScores.put(cp, m);
     }
     Map<Integer, Map<String, Score>> eval = new TreeMap<>();
+    Map<Integer, GrantShares> shares = new TreeMap<>();
     for (int cp : c.points()) {
       List<SimPod> scored = (cp < shiftAt(c) ? unshifted : all).subList(cp, cp + c.evalFeedbacks());
       PpoLearner.Snapshot s = snapshots.get(cp);
@@ -363,12 +364,20 @@ public final class Suite {
         List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(cp - c.heldOutFit(cp), cp);
         StateLimitedHindsight.Result past = StateLimitedHindsight.optimise(before, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED_HELD_OUT, score(all, StateLimitedHindsight.replay(past, scored, co, c.sloShare(), StateLimitedHindsight.SUITE_BUCKETS), Integer.MAX_VALUE));
-        m.put(STATE_LIMITED_OWN, score(all, StateLimitedHindsight.ownReward(scored, co, c.sloShare(), c.fraction()).outcomes(), Integer.MAX_VALUE));
+        StateLimitedHindsight.Result own = StateLimitedHindsight.ownReward(scored, co, c.sloShare(), c.fraction());
+        m.put(STATE_LIMITED_OWN, score(all, own.outcomes(), Integer.MAX_VALUE));
+        Map<String, AllocationPolicy.Grant[]> where = new LinkedHashMap<>();
+        where.put("ppo", grants.get("ppo"));
+        where.put("demand_aware", grants.get("demand_aware"));
+        where.put("hindsight", h.grants());
+        where.put(STATE_LIMITED, st.grants());
+        where.put(STATE_LIMITED_OWN, own.grants());
+        shares.put(cp, GrantShares.of(scored, where));
         progress.accept(STATE_LIMITED_REPLAYS * ((long) scored.size() + before.size()) + (1L + STATE_LIMITED_OWN_REPLAYS) * scored.size());
       }
       eval.put(cp, m);
     }
-    return new CellResult(cell, eval, trainScores, learner, FirstStretch.of(all, ppoTrain, grantTrain, Math.min(n, FIRST_STRETCH)));
+    return new CellResult(cell, eval, trainScores, learner, FirstStretch.of(all, ppoTrain, grantTrain, Math.min(n, FIRST_STRETCH)), shares);
   }
 
   /**
@@ -615,6 +624,14 @@ public final class Suite {
           putNumber(x, "state_limited_own_captured", cr.stateLimitedOwnCaptured(cp));
         }
         x.put("bound_gap", cr.boundGap(cp));
+        GrantShares gs = cr.grantShares().get(cp);
+        if (gs != null) {
+          ObjectNode g = x.putObject("grant_shares");
+          gs.groups().forEach((k, v) -> {
+            ObjectNode y = g.putObject(k).put("pods", v.pods()).put("peak_share", v.peakShare());
+            v.grantShare().forEach(y::put);
+          });
+        }
       });
       ObjectNode fs = o.putObject("first_stretch").put("pods", cr.losses().pods());
       cr.losses().groups().forEach((k, g) -> fs.putObject(k).put("pods", g.pods()).put("reward_diff", g.rewardDiff())
