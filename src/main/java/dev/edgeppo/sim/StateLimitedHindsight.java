@@ -132,8 +132,7 @@ public final class StateLimitedHindsight {
 
   /** As above with {@code buckets}. */
   public static Result optimise(List<SimPod> pods, CoTenants coTenants, double sloShare, double fixedFraction, Buckets buckets) {
-    if (pods.isEmpty()) throw new IllegalArgumentException("a stretch has at least one pod");
-    if (!(fixedFraction > 0 && fixedFraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fixedFraction);
+    requireStretch(pods, fixedFraction);
     int n = pods.size();
     Map<Integer, Integer> position = positions(pods);
     // Each pod's bucket, read once: it does not depend on the grants (see the class comment); the final replay checks.
@@ -177,13 +176,8 @@ public final class StateLimitedHindsight {
    * Not a bound and not seeded from fixed_fraction: it may be below granting every ask.
    */
   public static Result ownReward(List<SimPod> pods, CoTenants coTenants, double sloShare, double fixedFraction) {
-    return ownReward(pods, coTenants, sloShare, fixedFraction, SUITE_BUCKETS);
-  }
-
-  /** As above with {@code buckets}. */
-  public static Result ownReward(List<SimPod> pods, CoTenants coTenants, double sloShare, double fixedFraction, Buckets buckets) {
-    if (pods.isEmpty()) throw new IllegalArgumentException("a stretch has at least one pod");
-    if (!(fixedFraction > 0 && fixedFraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fixedFraction);
+    requireStretch(pods, fixedFraction);
+    Buckets buckets = SUITE_BUCKETS;
     int n = pods.size();
     Map<Integer, Integer> position = positions(pods);
     double[] table = filled(buckets, 1.0);
@@ -224,6 +218,11 @@ public final class StateLimitedHindsight {
     double total = 0;
     for (SimulationRunner.Outcome o : out) total += o.reward();
     return new Replay(total, bucket, states, grants, out);
+  }
+
+  private static void requireStretch(List<SimPod> pods, double fixedFraction) {
+    if (pods.isEmpty()) throw new IllegalArgumentException("a stretch has at least one pod");
+    if (!(fixedFraction > 0 && fixedFraction <= 1)) throw new IllegalArgumentException("fraction must be in (0, 1], got " + fixedFraction);
   }
 
   private static Map<Integer, Integer> positions(List<SimPod> pods) {
