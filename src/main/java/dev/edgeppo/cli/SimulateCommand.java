@@ -148,13 +148,11 @@ final class SimulateCommand implements Callable<Integer> {
       double awareShare = (atC.get("demand_aware") - atC.get("grant_requested")) / (atC.get("hindsight") - atC.get("grant_requested"));
       sb.append(String.format(Locale.ROOT, " %8s %8s", pct(row.captured().get(capAt)), Double.isFinite(row.captured().get(capAt)) ? pct(awareShare) : "-"));
       if (state) {
-        double st = atC.get(Suite.STATE_LIMITED) - atC.get("grant_requested");
         boolean pays = Double.isFinite(row.captured().get(capAt));
-        double hindsight = atC.get("hindsight") - atC.get("grant_requested");
-        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s %7s %7s", atC.get(Suite.STATE_LIMITED), pays ? pct(st / hindsight) : "-",
-            pays ? pct((atC.get("ppo") - atC.get("grant_requested")) / st) : "-",
-            pays ? pct((atC.get(Suite.STATE_LIMITED_HELD_OUT) - atC.get("grant_requested")) / hindsight) : "-",
-            pays ? pct((atC.get(Suite.STATE_LIMITED_OWN) - atC.get("grant_requested")) / hindsight) : "-"));
+        java.util.function.ToDoubleFunction<String> margin = p -> atC.get(p) - atC.get("grant_requested");
+        java.util.function.BiFunction<String, String, String> share = (p, of) -> pays ? pct(margin.applyAsDouble(p) / margin.applyAsDouble(of)) : "-";
+        sb.append(String.format(Locale.ROOT, " %7.3f %7s %7s %7s %7s", atC.get(Suite.STATE_LIMITED), share.apply(Suite.STATE_LIMITED, "hindsight"),
+            share.apply("ppo", Suite.STATE_LIMITED), share.apply(Suite.STATE_LIMITED_HELD_OUT, "hindsight"), share.apply(Suite.STATE_LIMITED_OWN, "hindsight")));
       }
       out.println(sb);
     }

@@ -2,7 +2,6 @@ package dev.edgeppo.sim;
 
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -46,14 +45,5 @@ public record GrantShares(Map<String, Group> groups) {
       groups.put(key, new Group((int) pk[0], pk[1] / pk[0], g));
     });
     return new GrantShares(groups);
-  }
-
-  /** One line a group: its pods, their peak and each policy's grant, as shares of the ask. */
-  public List<String> lines() {
-    return groups.entrySet().stream().map(e -> {
-      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s: %d pods, peak %.0f %%", e.getKey(), e.getValue().pods(), 100 * e.getValue().peakShare()));
-      e.getValue().grantShare().forEach((p, v) -> sb.append(String.format(Locale.ROOT, ", %s %.0f %%", p, 100 * v)));
-      return sb.toString();
-    }).toList();
   }
 }

@@ -156,9 +156,7 @@ public final class StateLimitedHindsight {
     double seedTotal = best.realTotal;
     double[] seedTable = table.clone();
     int sweeps = ascend(best, pods, bucket, table, fixedFraction);
-    Replay r = replay(pods, coTenants, sloShare, buckets, table, position);
-    if (!Arrays.equals(r.bucket, bucket))
-      throw new IllegalStateException("a pod's state bucket changed with the grants: the search's re-scoring assumed it could not");
+    Replay r = replayChecked(pods, coTenants, sloShare, buckets, table, position, bucket);
     // The re-scoring is the simulator's arithmetic, so the replay agrees with it; were it ever lower, the seed stays.
     if (r.total < seedTotal - 1e-9) {
       table = seedTable;
@@ -186,9 +184,7 @@ public final class StateLimitedHindsight {
     Map<String, Double> seedScores = new LinkedHashMap<>();
     seedScores.put("grant_requested", m.realTotal / n);
     int sweeps = ascend(m, pods, bucket, table, fixedFraction, Judge.OWN_PODS, OWN_SWEEPS);
-    Replay r = replay(pods, coTenants, sloShare, buckets, table, position);
-    if (!Arrays.equals(r.bucket, bucket))
-      throw new IllegalStateException("a pod's state bucket changed with the grants: the search's re-scoring assumed it could not");
+    Replay r = replayChecked(pods, coTenants, sloShare, buckets, table, position, bucket);
     return new Result(r.total / n, unvisitedAsNaN(table, bucket), seedScores, "grant_requested", sweeps, r.states, r.grants, r.outcomes);
   }
 
@@ -218,6 +214,15 @@ public final class StateLimitedHindsight {
     double total = 0;
     for (SimulationRunner.Outcome o : out) total += o.reward();
     return new Replay(total, bucket, states, grants, out);
+  }
+
+  /** The final table played in the simulator, which also checks every pod landed in the bucket the search assumed. */
+  private static Replay replayChecked(List<SimPod> pods, CoTenants co, double sloShare, Buckets buckets, double[] table,
+                                      Map<Integer, Integer> position, int[] assumed) {
+    Replay r = replay(pods, co, sloShare, buckets, table, position);
+    if (!Arrays.equals(r.bucket, assumed))
+      throw new IllegalStateException("a pod's state bucket changed with the grants: the search's re-scoring assumed it could not");
+    return r;
   }
 
   private static void requireStretch(List<SimPod> pods, double fixedFraction) {
@@ -277,6 +282,7 @@ public final class StateLimitedHindsight {
     List<List<Integer>> members = new ArrayList<>();
     for (int b = 0; b < nb; b++) members.add(new ArrayList<>());
     for (int k = 0; k < bucket.length; k++) members.get(bucket[k]).add(k);
+    int[][] own = members.stream().map(x -> x.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
     int[][] touched = new int[nb][];
     for (int b = 0; b < nb; b++) {
       TreeSet<Integer> t = new TreeSet<>();
@@ -292,7 +298,7 @@ public final class StateLimitedHindsight {
       sweep++;
       double gained = 0;
       for (int b : order) {
-        int[] judged = judge == Judge.ALL_PODS ? touched[b] : members.get(b).stream().mapToInt(Integer::intValue).toArray();
+        int[] judged = judge == Judge.ALL_PODS ? touched[b] : own[b];
         double before = 0;
         for (int k : judged) before += m.reward[k];
         double current = table[b], bestLevel = current, bestGain = 0;

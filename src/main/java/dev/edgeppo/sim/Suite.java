@@ -330,7 +330,9 @@ public final class Suite {
     Map<Integer, Map<String, Score>> eval = new TreeMap<>();
     Map<Integer, GrantShares> shares = new TreeMap<>();
     for (int cp : c.points()) {
-      List<SimPod> scored = (cp < shiftAt(c) ? unshifted : all).subList(cp, cp + c.evalFeedbacks());
+      // The arrivals with the usage model in force at this point (a shift comes at N/2).
+      List<SimPod> world = cp < shiftAt(c) ? unshifted : all;
+      List<SimPod> scored = world.subList(cp, cp + c.evalFeedbacks());
       PpoLearner.Snapshot s = snapshots.get(cp);
       Map<String, Function<SimNode, AllocationPolicy>> policies = new LinkedHashMap<>();
       policies.put("ppo", node -> PpoPolicy.frozen(c.hp(), s, node, cell.seed()));
@@ -361,7 +363,7 @@ public final class Suite {
       if (c.stateLimitedPoints().contains(cp)) {
         StateLimitedHindsight.Result st = StateLimitedHindsight.optimise(scored, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED, score(all, st.outcomes(), Integer.MAX_VALUE));
-        List<SimPod> before = (cp < shiftAt(c) ? unshifted : all).subList(cp - c.heldOutFit(cp), cp);
+        List<SimPod> before = world.subList(cp - c.heldOutFit(cp), cp);
         StateLimitedHindsight.Result past = StateLimitedHindsight.optimise(before, co, c.sloShare(), c.fraction());
         m.put(STATE_LIMITED_HELD_OUT, score(all, StateLimitedHindsight.replay(past, scored, co, c.sloShare(), StateLimitedHindsight.SUITE_BUCKETS), Integer.MAX_VALUE));
         StateLimitedHindsight.Result own = StateLimitedHindsight.ownReward(scored, co, c.sloShare(), c.fraction());
